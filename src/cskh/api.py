@@ -1,0 +1,19 @@
+"""The public JSON API /api/v1 (django-ninja); OpenAPI at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from cskh.accounts.api import auth_router, me_router
+from cskh.core import api as core_api
+from cskh.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="EVN CSKH API",
+    version="1",
+    description="The API of EVN's customer-care app. Errors: "
+    '{"error": {"code", "message", "fields"}}; messages follow Accept-Language (vi, en).',
+    urls_namespace="api",
+)
+core_api.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/customers", customers_router)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from cskh.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("lookup/", views.lookup, name="lookup"),
+    path("payments/", views.payments, name="payments"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+]

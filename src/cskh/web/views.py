@@ -1,0 +1,66 @@
+"""The customer app shell: home, the sections still to come, the web-app manifest."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+
+from cskh.customers import queries
+
+
+def home(request):
+    links = queries.links_of(request.user) if request.user.is_authenticated else []
+    return render(request, "web/home.html", {"links": links})
+
+
+def _coming(request, heading: str, coming: str):
+    return render(request, "cskh/placeholder.html", {"heading": heading, "coming": coming})
+
+
+def lookup(request):
+    return _coming(
+        request,
+        _("Lookup"),
+        _("Meter readings, consumption, invoices and the outage schedule will be here."),
+    )
+
+
+def payments(request):
+    return _coming(request, _("Payment"), _("Paying your electricity bills online will be here."))
+
+
+def notifications(request):
+    return _coming(
+        request,
+        _("Notices"),
+        _("Notices about your bills, power outages and EVN news will be here."),
+    )
+
+
+@cache_control(max_age=3600, public=True)
+def manifest(request):
+    return JsonResponse(
+        {
+            "name": "EVN CSKH",
+            "short_name": "EVN CSKH",
+            "description": _("Customer care of Vietnam Electricity (EVN)"),
+            "lang": request.LANGUAGE_CODE,
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#f3f5f9",
+            "theme_color": "#0b4ea2",
+            "icons": [
+                {"src": static("cskh/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                {"src": static("cskh/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": static("cskh/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        },
+        content_type="application/manifest+json",
+    )
