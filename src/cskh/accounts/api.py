@@ -2,7 +2,7 @@
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
 from cskh.accounts import forms, services
@@ -114,7 +114,7 @@ def code_sent() -> dict:
 def register_start(request, payload: PhoneIn):
     data = validated(forms.PhoneForm, payload.dict())
     services.start_registration(phone=data["phone"], ip=client_ip(request), now=timezone.now())
-    return 202, code_sent()
+    return Status(202, code_sent())
 
 
 @auth_router.post("/register/verify", response={201: Tokens})
@@ -131,7 +131,7 @@ def register_verify(request, payload: RegisterIn):
         ip=client_ip(request),
         now=now,
     )
-    return 201, services.issue_tokens(user=user, now=now)
+    return Status(201, services.issue_tokens(user=user, now=now))
 
 
 @auth_router.post("/login", response=Tokens)
@@ -149,14 +149,14 @@ def refresh(request, payload: RefreshIn):
 @auth_router.post("/logout", response={204: None}, auth=bearer)
 def logout(request):
     services.logout_token(token=request.api_token, now=timezone.now())
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.post("/password/reset/start", response={202: Detail})
 def password_reset_start(request, payload: PhoneIn):
     data = validated(forms.PhoneForm, payload.dict())
     services.start_password_reset(phone=data["phone"], ip=client_ip(request), now=timezone.now())
-    return 202, code_sent()
+    return Status(202, code_sent())
 
 
 @auth_router.post("/password/reset/verify", response=Detail)
@@ -210,7 +210,7 @@ def phone_change_start(request, payload: PhoneIn):
     services.start_phone_change(
         user=request.auth, new_phone=data["phone"], ip=client_ip(request), now=timezone.now()
     )
-    return 202, code_sent()
+    return Status(202, code_sent())
 
 
 @me_router.post("/phone/verify", response=Profile)
@@ -235,4 +235,4 @@ def export(request):
 @me_router.delete("", response={204: None})
 def delete_me(request):
     services.delete_account(user=request.auth, now=timezone.now())
-    return 204, None
+    return Status(204, None)

@@ -60,7 +60,7 @@ def send_otp(
     if not deliver:
         return
     with transaction.atomic():
-        _, code = OtpChallenge.issue(phone=phone, purpose=purpose, subject=subject, now=now)
+        code = OtpChallenge.issue(phone=phone, purpose=purpose, subject=subject, now=now)[1]
         text = _(
             "EVN CSKH: your code is %(code)s. It is valid for %(minutes)d minutes. "
             "Never give this code to anyone, EVN staff included."

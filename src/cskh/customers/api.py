@@ -1,7 +1,7 @@
 """API of the account's customer codes: /api/v1/customers."""
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cskh.accounts.api import bearer
 from cskh.core.forms import validated
@@ -73,12 +73,15 @@ def link(request, payload: LinkIn):
         masked = services.start_holder_link(
             account=account, code=data["code"], ip=client_ip(request), now=now
         )
-        return 202, {
-            "status": "OTP_SENT",
-            "phone_masked": masked,
-            "detail": services.otp_sent_message(masked),
-        }
-    return 201, queries.summary(created)
+        return Status(
+            202,
+            {
+                "status": "OTP_SENT",
+                "phone_masked": masked,
+                "detail": services.otp_sent_message(masked),
+            },
+        )
+    return Status(201, queries.summary(created))
 
 
 @router.post("/{code}/verify", response={201: LinkOut})
@@ -92,7 +95,7 @@ def verify(request, code: str, payload: VerifyIn):
         ip=client_ip(request),
         now=timezone.now(),
     )
-    return 201, queries.summary(created)
+    return Status(201, queries.summary(created))
 
 
 @router.get("/{code}")
@@ -118,4 +121,4 @@ def update(request, code: str, payload: LinkPatch):
 @router.delete("/{code}", response={204: None})
 def unlink(request, code: str):
     services.unlink(account=request.auth, code=code.upper())
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,96 @@
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_outbox():
+    cache.clear()
+    settings.SMS_FILE_PATH.unlink(missing_ok=True)
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sms_without_commit(request, monkeypatch):
+    """Tests run inside a transaction that never commits, so callbacks queued for
+    the commit (SMS delivery) run at once here. Transactional tests and the browser
+    tests keep the real on-commit behaviour."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        return
+    from cskh.core import sms
+
+    monkeypatch.setattr(sms.transaction, "on_commit", lambda callback, **kwargs: callback())
+
+
+class Outbox:
+    """The SMS file outbox, as the tests read it."""
+
+    def messages(self, to: str | None = None) -> list[dict]:
+        path = settings.SMS_FILE_PATH
+        if not path.exists():
+            return []
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [row for row in rows if to is None or row["to"] == to]
+
+    def last_code(self, to: str) -> str:
+        for row in reversed(self.messages(to)):
+            match = re.search(r"\b(\d{6})\b", row["text"])
+            if match:
+                return match.group(1)
+        raise AssertionError(f"no code was texted to {to}")
+
+
+@pytest.fixture
+def outbox():
+    return Outbox()
+
+
+@pytest.fixture
+def units(db):
+    return factories.unit_tree()
+
+
+class Api:
+    """JSON calls to /api/v1 with an optional bearer token and language."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, method: str, path: str, data=None, *, token=None, lang=None):
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if lang:
+            headers["Accept-Language"] = lang
+        body = json.dumps(data) if data is not None else None
+        return getattr(self.client, method)(
+            "/api/v1" + path, data=body, content_type="application/json", headers=headers
+        )
+
+    def get(self, path, **kwargs):
+        return self.call("get", path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return self.call("post", path, data, **kwargs)
+
+    def patch(self, path, data=None, **kwargs):
+        return self.call("patch", path, data, **kwargs)
+
+    def delete(self, path, data=None, **kwargs):
+        return self.call("delete", path, data, **kwargs)
+
+    def login(self, phone: str, password: str = factories.PASSWORD) -> dict:
+        response = self.post("/auth/login", {"phone": phone, "password": password})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)

@@ -1,0 +1,94 @@
+"""Small factory functions for test data (no shared mutable fixtures)."""
+
+import itertools
+from datetime import date
+
+from django.utils import timezone
+
+from cskh.accounts.models import User
+from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
+
+PASSWORD = "Kh0ng-Ai-Biet!"
+_numbers = itertools.count(1)
+
+
+def unit_tree() -> dict[str, Unit]:
+    """EVN → EVNHCMC (PE01 → PE0100) and EVNHANOI (PD01 → PD0100), with hotlines."""
+    units = {}
+    units["EVN"], _ = Unit.objects.get_or_create(
+        code="EVN", defaults={"name": "EVN", "level": Unit.Level.GROUP}
+    )
+    for corp, company, branch, hotline in (
+        ("EVNHCMC", "PE01", "PE0100", "1900 545454"),
+        ("EVNHANOI", "PD01", "PD0100", "1900 1288"),
+    ):
+        units[corp], _ = Unit.objects.get_or_create(
+            code=corp,
+            defaults={"name": corp, "level": Unit.Level.CORPORATION, "parent": units["EVN"]},
+        )
+        UnitHotline.objects.get_or_create(
+            unit=units[corp], number=hotline, defaults={"valid_from": date(2025, 1, 1)}
+        )
+        units[company], _ = Unit.objects.get_or_create(
+            code=company,
+            defaults={"name": f"PC {company}", "level": Unit.Level.COMPANY, "parent": units[corp]},
+        )
+        units[branch], _ = Unit.objects.get_or_create(
+            code=branch,
+            defaults={
+                "name": f"Branch {branch}",
+                "level": Unit.Level.BRANCH,
+                "parent": units[company],
+            },
+        )
+    return units
+
+
+def customer(
+    *,
+    unit_code: str = "PE0100",
+    phone: str = "+84912000001",
+    cccd: str = "079085001234",
+    meter: str | None = None,
+    status: str = Customer.Status.ACTIVE,
+    **fields,
+) -> Customer:
+    units = unit_tree()
+    n = next(_numbers)
+    created = Customer.objects.create(
+        code=fields.pop("code", f"{unit_code}{n:07d}"),
+        name=fields.pop("name", f"Nguyễn Văn Khách {n}"),
+        address=fields.pop("address", f"{n} Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"),
+        unit=units[unit_code],
+        purpose=fields.pop("purpose", Customer.Purpose.RESIDENTIAL),
+        contract_phone=phone,
+        holder_cccd=cccd,
+        status=status,
+        **fields,
+    )
+    Meter.objects.create(
+        customer=created, number=meter or f"M{n:09d}", installed_date=date(2024, 1, 1)
+    )
+    return created
+
+
+def account(*, phone: str | None = None, password: str = PASSWORD, **fields) -> User:
+    n = next(_numbers)
+    return User.objects.create_user(
+        phone or f"+8491{n:07d}",
+        password,
+        full_name=fields.pop("full_name", f"Trần Thị Tài Khoản {n}"),
+        **fields,
+    )
+
+
+def link(account: User, customer: Customer, *, relation: str = "OWNER", **fields) -> CustomerLink:
+    return CustomerLink.objects.create(
+        account=account,
+        customer=customer,
+        relation=relation,
+        proof=fields.pop("proof", "CCCD" if relation == "OWNER" else "METER_NUMBER"),
+        is_default=fields.pop("is_default", not account.customer_links.exists()),
+        linked_at=fields.pop("linked_at", timezone.now()),
+        **fields,
+    )

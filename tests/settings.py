@@ -1,0 +1,28 @@
+"""Test settings: the real settings with fast password hashing, tasks run at once,
+a per-worker SMS outbox, and a per-worker cache (Redis when REDIS_URL is set)."""
+
+import os
+
+from cskh.settings import *  # noqa: F403
+from cskh.settings import REDIS_URL, VAR_DIR
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+
+# Argon2id stays the production hasher (tests/accounts/test_passwords.py checks);
+# tests hash thousands of passwords, so they use a fast one.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+SMS_FILE_PATH = VAR_DIR / "test-sms" / f"{WORKER}.jsonl"
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # one Redis database per test worker, so clearing one never touches another
+            "LOCATION": f"{REDIS_URL.rstrip('/')}/{1 + WORKER_INDEX}",
+            "KEY_PREFIX": f"cskh-test-{WORKER}",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
