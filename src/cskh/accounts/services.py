@@ -26,7 +26,7 @@ HOUR = 3600
 EXPORT_FILENAME = "evn-cskh-my-data.json"
 
 
-class WrongCredentials(InvalidInput):
+class WrongCredentials(NotAuthenticated):
     code = "wrong_credentials"
 
 
