@@ -17,6 +17,19 @@ def _fresh_cache_and_outbox():
 
 
 @pytest.fixture(autouse=True)
+def _published_terms(request):
+    """Registration needs the published terms. A data migration creates them, but
+    transactional tests (browser journeys) flush every table after they run, so
+    every database test makes sure they exist."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")
+    factories.legal_documents()
+
+
+@pytest.fixture(autouse=True)
 def _sms_without_commit(request, monkeypatch):
     """Tests run inside a transaction that never commits, so callbacks queued for
     the commit (SMS delivery) run at once here. Transactional tests and the browser

@@ -5,11 +5,26 @@ from datetime import date
 
 from django.utils import timezone
 
-from cskh.accounts.models import User
+from cskh.accounts.models import LegalDocument, User
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
 
 PASSWORD = "Kh0ng-Ai-Biet!"
 _numbers = itertools.count(1)
+
+
+def legal_documents() -> None:
+    """The published terms and privacy notice (a data migration creates them; tests
+    that flush the database, such as the browser tests, need them again)."""
+    for kind in (LegalDocument.Kind.TERMS, LegalDocument.Kind.PRIVACY):
+        LegalDocument.objects.get_or_create(
+            kind=kind,
+            version="1.0",
+            defaults={
+                "effective_date": date(2025, 11, 20),
+                "body_vi": "Điều khoản",
+                "body_en": "Terms",
+            },
+        )
 
 
 def unit_tree() -> dict[str, Unit]:

@@ -152,12 +152,14 @@ def complete_registration(
         fields["password"] = password_errors
     if fields:
         raise InvalidInput(fields=fields)
-    check_otp(phone=phone, purpose=OtpPurpose.REGISTER, code=otp, ip=ip, now=now)
     today = timezone.localdate(now)
     documents = [
         LegalDocument.in_force(kind, today=today)
         for kind in (LegalDocument.Kind.TERMS, LegalDocument.Kind.PRIVACY)
     ]
+    if None in documents:  # an operator error: registration needs published terms
+        raise RuntimeError("the terms of use and the privacy notice must be published")
+    check_otp(phone=phone, purpose=OtpPurpose.REGISTER, code=otp, ip=ip, now=now)
     try:
         with transaction.atomic():
             user.set_password(password)
