@@ -1,0 +1,32 @@
+"""Small helpers shared by the customers tests."""
+
+from django.utils import timezone
+
+from cskh.accounts import services
+
+
+def token_for(user) -> str:
+    """An access token for `user`, issued directly (no login round trip)."""
+    return services.issue_tokens(user=user, now=timezone.now())["access_token"]
+
+
+def error_of(response, status: int, code: str | None = None) -> dict:
+    """Assert the API's error shape and status; return the `error` object."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}, error
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert isinstance(error["fields"], dict)
+    for messages in error["fields"].values():
+        assert messages
+        assert all(isinstance(message, str) and message for message in messages)
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def wrong_otp(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
