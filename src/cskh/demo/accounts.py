@@ -2,11 +2,13 @@
 
 from datetime import date
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from cskh.accounts.models import User
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit
+from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 
 DEMO_PASSWORD = "Demo@12345"  # noqa: S105 - published demo login
@@ -133,5 +135,6 @@ def ensure_accounts() -> None:
             "+84900000010", STAFF_PASSWORD, full_name="Phạm Thị Thu", is_staff=True
         )
         StaffMembership.objects.create(user=staff, unit=Unit.objects.get(code="PE01"))
+        staff.groups.add(Group.objects.get(name=roles.CUSTOMER_SERVICE))
     if not User.objects.filter(phone="+84900000000").exists():
         User.objects.create_superuser("+84900000000", ADMIN_PASSWORD, full_name="Quản trị EVN")

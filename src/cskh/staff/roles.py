@@ -1,0 +1,47 @@
+"""Staff roles as permission groups, kept in step with the code after every migrate.
+
+What a staff member may do is its group's permissions; which rows it sees is its
+unit (cskh.staff.scope)."""
+
+from django.contrib.auth.models import Group, Permission
+
+CUSTOMER_SERVICE = "Chăm sóc khách hàng"
+UNIT_ADMIN = "Quản trị đơn vị"
+
+ROLES = {
+    CUSTOMER_SERVICE: [
+        "customers.view_customer",
+        "customers.change_customer",
+        "customers.view_meter",
+        "customers.add_meter",
+        "customers.change_meter",
+        "customers.view_customerlink",
+        "customers.view_unit",
+        "customers.view_unithotline",
+        "accounts.view_user",
+        "staff.view_personaldataaccess",
+    ],
+    UNIT_ADMIN: [
+        "customers.add_customer",
+        "customers.add_unit",
+        "customers.change_unit",
+        "customers.add_unithotline",
+        "customers.change_unithotline",
+        "staff.view_staffmembership",
+        "staff.add_staffmembership",
+        "staff.change_staffmembership",
+        "staff.delete_staffmembership",
+    ],
+}
+ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN]
+
+
+def ensure_roles(**kwargs) -> None:
+    """post_migrate receiver: create the groups and set exactly their permissions."""
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (perm.split(".") for perm in codenames)
+        ]
+        group.permissions.set(permissions)
