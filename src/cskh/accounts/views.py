@@ -216,7 +216,6 @@ def profile(request):
             email=data["email"],
             language=data["language"],
         )
-        translation.activate(user.language)
         messages.success(request, _("Your profile has been saved."))
         response = redirect("accounts:profile")
         response.set_cookie("cskh_language", user.language, max_age=60 * 60 * 24 * 365)
