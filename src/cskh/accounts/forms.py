@@ -90,6 +90,6 @@ class DeleteAccountForm(forms.Form):
         widget=PasswordInput("current-password"),
     )
     confirm = forms.BooleanField(
-        label=_("I understand that my account and my linked customer codes will be deleted."),
+        label=_("I understand that my account and its links to customer codes will be deleted."),
         required=True,
     )

@@ -119,7 +119,7 @@ def register_verify(request):
             del request.session["register_phone"]
             auth_login(request, user)
             messages.success(
-                request, _("Your account is ready. Link your customer code to follow it.")
+                request, _("Your account is ready. Link your customer code to follow your electricity use here.")
             )
             return redirect("web:home")
     return render(
@@ -206,7 +206,8 @@ def profile(request):
     user = request.user
     initial = {"full_name": user.full_name, "email": user.email, "language": user.language}
     form = forms.ProfileForm(request.POST or None, initial=initial)
-    form.fields["cccd"].help_text = _("Leave empty to keep the number you saved.")
+    if user.cccd:
+        form.fields["cccd"].help_text = _("Leave empty to keep the number you saved.")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.update_profile(

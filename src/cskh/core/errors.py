@@ -50,7 +50,7 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    default_message = _("This conflicts with what already exists.")
+    default_message = _("This cannot be done: it conflicts with existing data.")
 
 
 class RateLimited(DomainError):

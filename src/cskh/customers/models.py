@@ -16,7 +16,7 @@ class Unit(models.Model):
     everything under it" one indexed prefix match."""
 
     class Level(models.TextChoices):
-        GROUP = "GROUP", _("EVN")
+        GROUP = "GROUP", _("Group (EVN)")
         CORPORATION = "CORPORATION", _("Power corporation")
         COMPANY = "COMPANY", _("Power company")
         BRANCH = "BRANCH", _("Branch")
@@ -62,7 +62,7 @@ class UnitHotline(models.Model):
     """A customer-service hotline of a unit, valid over [valid_from, valid_until)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="hotlines")
-    number = models.CharField(_("number"), max_length=20)
+    number = models.CharField(_("hotline number"), max_length=20)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -105,7 +105,7 @@ class Customer(models.Model):
         GE_110KV = "GE_110KV", _("110 kV and above")
 
     class Status(models.TextChoices):
-        ACTIVE = "ACTIVE", _("Supplied")
+        ACTIVE = "ACTIVE", _("Power supplied")
         SUSPENDED = "SUSPENDED", _("Temporarily suspended")
         TERMINATED = "TERMINATED", _("Contract terminated")
 

@@ -22,12 +22,12 @@ def lookup(request):
     return _coming(
         request,
         _("Lookup"),
-        _("Meter readings, consumption, invoices and the outage schedule will be here."),
+        _("Meter readings, consumption, bills and planned outages will be shown here."),
     )
 
 
 def payments(request):
-    return _coming(request, _("Payment"), _("Paying your electricity bills online will be here."))
+    return _coming(request, _("Payment"), _("You will be able to pay your electricity bills online here."))
 
 
 def notifications(request):
