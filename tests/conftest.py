@@ -2,16 +2,17 @@ import json
 import re
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache_and_outbox():
+def _fresh_cache_and_outbox(settings, tmp_path):
+    """An empty cache and an SMS outbox file of this test's own."""
     cache.clear()
-    settings.SMS_FILE_PATH.unlink(missing_ok=True)
+    settings.SMS_FILE_PATH = tmp_path / "sms" / "outbox.jsonl"
     yield
     cache.clear()
 
@@ -34,7 +35,11 @@ def _sms_without_commit(request, monkeypatch):
     """Tests run inside a transaction that never commits, so callbacks queued for
     the commit (SMS delivery) run at once here. Transactional tests and the browser
     tests keep the real on-commit behaviour."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
         return
     from cskh.core import sms
 
@@ -45,7 +50,7 @@ class Outbox:
     """The SMS file outbox, as the tests read it."""
 
     def messages(self, to: str | None = None) -> list[dict]:
-        path = settings.SMS_FILE_PATH
+        path = django_settings.SMS_FILE_PATH
         if not path.exists():
             return []
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -13,7 +13,14 @@ WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 # tests hash thousands of passwords, so they use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A fallback: every test points it at a file of its own (tests/conftest.py).
 SMS_FILE_PATH = VAR_DIR / "test-sms" / f"{WORKER}.jsonl"
+# Unhashed static URLs: no collectstatic needed, and the browser tests' live server
+# (which serves /static/ through the finders) finds every file.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 if REDIS_URL:
     CACHES = {

@@ -131,7 +131,7 @@ def test_holder_by_otp_wrong_code_is_refused_and_the_right_one_still_works(
 
     error = error_of(response, 422, "otp_rejected")
     assert "otp" in error["fields"]
-    assert "4 tries left" in error["message"]
+    assert "4" in error["message"]  # tries left
     assert not CustomerLink.objects.exists()
 
     response = api.post(f"/customers/{customer.code}/verify", {"otp": otp}, token=token)
@@ -142,7 +142,8 @@ def test_holder_by_otp_wrong_code_is_refused_and_the_right_one_still_works(
 def test_holder_by_otp_code_cannot_be_used_twice(api, user, token, customer, outbox):
     api.post("/customers", {"code": customer.code, "relation": "OWNER"}, token=token)
     otp = outbox.last_code(CONTRACT_PHONE)
-    assert api.post(f"/customers/{customer.code}/verify", {"otp": otp}, token=token).status_code
+    response = api.post(f"/customers/{customer.code}/verify", {"otp": otp}, token=token)
+    assert response.status_code == 201
     api.delete(f"/customers/{customer.code}", token=token)
 
     response = api.post(f"/customers/{customer.code}/verify", {"otp": otp}, token=token)
@@ -193,8 +194,9 @@ def test_holder_by_cccd_without_cccd_on_the_profile_says_so(api, units, customer
         lang="en",
     )
     error = error_of(response, 422, "invalid")
-    assert error["fields"]["method"] == ["Add your CCCD number to your profile first."]
-    assert error["message"] == "Add your CCCD number to your profile first."
+    assert error["fields"]["method"] == [error["message"]]
+    assert "CCCD" in error["message"]
+    assert "profile" in error["message"]
     assert links_of(user) == []
 
 
@@ -299,7 +301,9 @@ def test_unknown_code_is_404(api, user, token, units):
     assert links_of(user) == []
 
 
-@pytest.mark.parametrize("code", ["12345", "PE01", "PE01-ABC-123", "XX0100012345", "PE01000123456789"])
+@pytest.mark.parametrize(
+    "code", ["12345", "PE01", "PE01-ABC-123", "XX0100012345", "PE01000123456789"]
+)
 def test_malformed_code_is_422_with_the_field_message(api, user, token, units, code):
     response = api.post(
         "/customers",
@@ -309,7 +313,7 @@ def test_malformed_code_is_422_with_the_field_message(api, user, token, units, c
     )
     error = error_of(response, 422, "invalid")
     assert list(error["fields"]) == ["code"]
-    assert error["fields"]["code"][0].startswith("A customer code")
+    assert "PE0100012345" in error["fields"]["code"][0]  # shows an example
     assert links_of(user) == []
 
 
@@ -323,7 +327,7 @@ def test_terminated_contract_cannot_be_linked(api, user, token, units, outbox):
         response = api.post("/customers", payload, token=token, lang="en")
         error = error_of(response, 422, "invalid")
         assert "code" in error["fields"]
-        assert "ended" in error["message"]
+        assert customer.code in error["message"]
     assert links_of(user) == []
     assert outbox.messages() == []
 
@@ -571,7 +575,9 @@ def test_set_default_leaves_exactly_one_default(api, user, token, three_links):
 
 def test_rename_and_set_default_at_once(api, user, token, three_links):
     code = three_links[2].code
-    response = api.patch(f"/customers/{code}", {"nickname": "Cửa hàng", "default": True}, token=token)
+    response = api.patch(
+        f"/customers/{code}", {"nickname": "Cửa hàng", "default": True}, token=token
+    )
     assert response.status_code == 200, response.content
     link = CustomerLink.objects.get(account=user, customer__code=code)
     assert (link.nickname, link.is_default) == ("Cửa hàng", True)
@@ -624,7 +630,7 @@ def test_unlink_twice_is_404(api, token, three_links):
 )
 def test_code_not_linked_is_404(api, token, units, method, suffix, payload):
     customer = factories.customer()
-    response = getattr(api, method)(f"/customers/{customer.code}{suffix}", payload, token=token)
+    response = api.call(method, f"/customers/{customer.code}{suffix}", payload, token=token)
     error_of(response, 404, "link_not_found")
 
 
@@ -731,7 +737,7 @@ def test_bad_update_input_is_422_and_changes_nothing(api, user, token, three_lin
     [("post", "/customers"), ("post", "/customers/{code}/verify"), ("patch", "/customers/{code}")],
 )
 @pytest.mark.parametrize("body", ["{not json", "code=PE0100000001", "\x00\xff"])
-def test_unparseable_body_is_a_client_error_in_the_error_shape(
+def test_unparseable_body_is_422_in_the_error_shape(
     client, user, token, three_links, method, path, body
 ):
     response = getattr(client, method)(
@@ -740,14 +746,15 @@ def test_unparseable_body_is_a_client_error_in_the_error_shape(
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}"},
     )
-    error_of(response, response.status_code)
-    assert response.status_code in {400, 422}
+    error = error_of(response, 422, "invalid")
+    assert error["fields"]
 
 
 def test_error_messages_follow_accept_language(api, token, units):
     payload = {"code": "12", "relation": "OWNER"}
     english = error_of(api.post("/customers", payload, token=token, lang="en"), 422)
     vietnamese = error_of(api.post("/customers", payload, token=token, lang="vi"), 422)
-    assert english["message"] == "Please correct the errors below."
-    assert english["fields"]["code"][0].startswith("A customer code starts with P")
-    assert vietnamese["message"] != english["message"]
+    assert english["message"].isascii()
+    assert english["fields"]["code"][0].isascii()
+    assert not vietnamese["message"].isascii()
+    assert not vietnamese["fields"]["code"][0].isascii()

@@ -1,19 +1,17 @@
 """Browser journeys: Debian's Chromium driven by Playwright (sync API) against
 pytest-django's live server, at the size of a small phone (360×800)."""
 
-import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread; Django would then
-# refuse ORM calls made by the test itself (factories, refresh_from_db).
+# refuse ORM calls made by the test itself (factories, refresh_from_db). Django
+# reads this variable at each call, so setting it before any test runs is enough.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from django.apps import apps  # noqa: E402
-from django.conf import settings as django_settings  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,28 +45,6 @@ def browser() -> Browser:
         )
         yield chromium
         chromium.close()
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """The live server answers /static/ itself through staticfiles' finders, which
-    know `cskh/app.css` but not the hashed `cskh/app.7405e5e00965.css` that the
-    manifest storage of production puts in the pages: with it, every page would
-    load without its stylesheet. Plain storage gives unhashed URLs the finders
-    serve, so the pages look as in production and need no collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
-def _legal_documents(transactional_db):
-    """The terms and the privacy notice accepted at registration come from a data
-    migration; transactional tests flush every table after each test, so they are
-    published again (same code as the migration) before each journey."""
-    migration = importlib.import_module("cskh.accounts.migrations.0002_legal_documents")
-    migration.publish(apps, None)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -46,8 +47,9 @@ def send_otp(
 ) -> None:
     """Send a fresh code for `purpose` to `phone`, within the limits of identity.md.
 
-    With `deliver=False` the same limits apply and nothing is sent (used when the
-    phone must not learn anything, so that answers stay identical)."""
+    With `deliver=False` the same limits apply and a code is issued but never sent
+    (used when the phone must not learn anything): checking guesses against it then
+    answers exactly as for a sent code, so the answers stay identical."""
     ratelimit.check("otp-send-ip", ip)
     ratelimit.check("otp-send-phone", phone)
     ratelimit.cooldown(
@@ -57,10 +59,10 @@ def send_otp(
     ratelimit.record(
         "otp-send-phone", phone, limit=settings.OTP_SENDS_PER_PHONE_PER_HOUR, window=HOUR
     )
-    if not deliver:
-        return
     with transaction.atomic():
         code = OtpChallenge.issue(phone=phone, purpose=purpose, subject=subject, now=now)[1]
+        if not deliver:
+            return
         text = _(
             "EVN CSKH: your code is %(code)s. It is valid for %(minutes)d minutes. "
             "Never give this code to anyone, EVN staff included."
@@ -217,7 +219,7 @@ def complete_password_reset(
     if errors:
         raise InvalidInput(fields={"new_password": errors})
     check_otp(phone=phone, purpose=OtpPurpose.RESET_PASSWORD, code=otp, ip=ip, now=now)
-    if user is None:  # no code can have been sent; kept for safety
+    if user is None:  # the code was issued but never sent: a lucky guess
         raise OtpRejected(fields={"otp": [_("The code is wrong or has expired.")]})
     with transaction.atomic():
         user.set_password(new_password)
@@ -227,6 +229,20 @@ def complete_password_reset(
     return user
 
 
+def check_current_password(*, user: User, password: str, field: str) -> None:
+    """Confirm a logged-in person's password before a sensitive change, with the
+    same lockout as logging in."""
+    ratelimit.check("password-confirm", str(user.pk))
+    if not user.check_password(password):
+        ratelimit.record(
+            "password-confirm",
+            str(user.pk),
+            limit=settings.LOGIN_FAILURES_PER_PHONE,
+            window=settings.LOGIN_LOCKOUT_SECONDS,
+        )
+        raise InvalidInput(fields={field: [_("The current password is wrong.")]})
+
+
 def change_password(
     *, user: User, old_password: str, new_password: str, now: datetime, keep_family=None
 ) -> None:
@@ -234,15 +250,7 @@ def change_password(
 
     Other web sessions end because Django ties a session to the password hash; the
     caller keeps its own session (update_session_auth_hash) or token family."""
-    ratelimit.check("password-change", str(user.pk))
-    if not user.check_password(old_password):
-        ratelimit.record(
-            "password-change",
-            str(user.pk),
-            limit=settings.LOGIN_FAILURES_PER_PHONE,
-            window=settings.LOGIN_LOCKOUT_SECONDS,
-        )
-        raise InvalidInput(fields={"old_password": [_("The current password is wrong.")]})
+    check_current_password(user=user, password=old_password, field="old_password")
     errors = _password_errors(new_password, user)
     if errors:
         raise InvalidInput(fields={"new_password": errors})
@@ -380,6 +388,10 @@ def export_personal_data(*, user: User, now: datetime) -> dict:
 def delete_account(*, user: User, now: datetime) -> None:
     """Erase the account and everything tied to it (links, tokens, consents, codes)."""
     with transaction.atomic():
-        OtpChallenge.objects.filter(phone=user.phone).delete()
+        # codes sent to the account's phone, and codes bound to the account but sent to
+        # other numbers: a phone change (subject "pk") or a customer link ("pk:code")
+        OtpChallenge.objects.filter(
+            Q(phone=user.phone) | Q(subject=str(user.pk)) | Q(subject__startswith=f"{user.pk}:")
+        ).delete()
         user.delete()
     logger.info("account deleted at %s", now.isoformat())

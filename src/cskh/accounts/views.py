@@ -119,7 +119,11 @@ def register_verify(request):
             del request.session["register_phone"]
             auth_login(request, user)
             messages.success(
-                request, _("Your account is ready. Link your customer code to follow your electricity use here.")
+                request,
+                _(
+                    "Your account is ready. Link your customer code to follow your "
+                    "electricity use here."
+                ),
             )
             return redirect("web:home")
     return render(
@@ -312,8 +316,12 @@ def my_data_download(request):
 def delete_account(request):
     form = forms.DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is wrong."))
+        try:
+            services.check_current_password(
+                user=request.user, password=form.cleaned_data["password"], field="password"
+            )
+        except DomainError as error:
+            _fail(form, error)
         else:
             services.delete_account(user=request.user, now=timezone.now())
             auth_logout(request)

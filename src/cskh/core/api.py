@@ -62,6 +62,16 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, ValueError):  # ninja: body is not JSON (or not UTF-8)
+            return api.create_response(
+                request,
+                error_body(
+                    "invalid",
+                    _("Please correct the errors below."),
+                    {"_": [_("The request body is not valid JSON.")]},
+                ),
+                status=422,
+            )
         return api.create_response(
             request, error_body("error", exc.message), status=exc.status_code
         )

@@ -96,11 +96,12 @@ def normalize_customer_code(text: str) -> str:
     Examples: `PE0100012345`, `PD01000123456`. The first six characters name the
     managing unit; which units exist is data, checked by the caller.
     """
-    raw = re.sub(r"[\s.\-]", "", text or "").upper()
+    raw = re.sub(r"[\s.\-]", "", text or "")
     if not raw:
         raise InvalidCode("empty")
     if not raw.isascii() or not raw.isalnum():
         raise InvalidCode("characters")
+    raw = raw.upper()
     if not _CUSTOMER_CODE.fullmatch(raw):
         raise InvalidCode("format")
     return raw

@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,8 +47,14 @@ class Unit(models.Model):
         return f"{self.code} — {self.name}"
 
     def save(self, *args, **kwargs):
+        old_path = self.path
         self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
         super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved or renamed: the units under it (and so their customers) follow.
+            Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
+            )
 
     @property
     def corporation(self) -> "Unit | None":

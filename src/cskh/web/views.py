@@ -27,7 +27,9 @@ def lookup(request):
 
 
 def payments(request):
-    return _coming(request, _("Payment"), _("You will be able to pay your electricity bills online here."))
+    return _coming(
+        request, _("Payment"), _("You will be able to pay your electricity bills online here.")
+    )
 
 
 def notifications(request):
