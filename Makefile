@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)/src
-export DJANGO_SETTINGS_MODULE := cskh.settings
 PG_TEST_URL ?= $(DATABASE_URL)
 
 .PHONY: run test lint messages catalogs chromium clean
@@ -54,10 +53,10 @@ test: $(VENV)/.testing chromium catalogs lint
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@if [ -n "$(PG_TEST_URL)" ]; then \
 		echo "== tests on PostgreSQL ($(PG_TEST_URL))"; \
-		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n 2 -q || exit $$?; \
+		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest --ds=tests.settings -n 2 -q || exit $$?; \
 	fi
 	@echo "== tests on SQLite"
-	DATABASE_URL= REDIS_URL= $(BIN)/pytest -n 2 -q
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest --ds=tests.settings -n 2 -q
 
 clean:
 	rm -rf $(VENV) var/static
