@@ -10,6 +10,7 @@ from django.utils import timezone
 from cskh.accounts.models import ApiToken, Consent, OtpChallenge, User
 from cskh.customers import services as customer_services
 from tests import factories
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,25 +19,6 @@ OTHER_PHONE = "+84987654321"
 NEW_NAME = "Nguyễn Thị Hoa"
 NEW_PASSWORD = "Mat-Khau-Moi-2026"
 CODE_SENT = {"detail": "If this number can receive SMS, a code has been sent to it."}
-
-
-def error_of(response, status: int, code: str | None = None) -> dict:
-    """The error body, after checking the status and the shape every error has."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    assert isinstance(error["fields"], dict)
-    for messages in error["fields"].values():
-        assert messages
-        assert all(isinstance(m, str) and m for m in messages)
-    if code:
-        assert error["code"] == code
-    return error
 
 
 def raw_post(client, path: str, body: str, *, lang: str = "en", ip: str | None = None):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cskh.customers.models import Customer, CustomerLink, Meter
 from tests import factories
-from tests.customers.helpers import error_of, token_for, wrong_otp
+from tests.helpers import error_of, token_for, wrong_otp
 
 pytestmark = pytest.mark.django_db
 

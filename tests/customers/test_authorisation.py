@@ -10,7 +10,7 @@ from cskh.accounts import services
 from cskh.accounts.models import ApiToken, User
 from cskh.customers.models import CustomerLink
 from tests import factories
-from tests.customers.helpers import error_of, token_for
+from tests.helpers import error_of, token_for
 
 pytestmark = pytest.mark.django_db
 

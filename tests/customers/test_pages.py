@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cskh.customers.models import CustomerLink, Meter
 from tests import factories
-from tests.customers.helpers import wrong_otp
+from tests.helpers import wrong_otp
 
 pytestmark = pytest.mark.django_db
 

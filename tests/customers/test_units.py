@@ -12,7 +12,7 @@ from cskh.accounts import services as accounts
 from cskh.customers.models import Unit, UnitHotline
 from cskh.customers.services import resolve_unit
 from tests import factories
-from tests.customers.helpers import token_for
+from tests.helpers import token_for
 
 pytestmark = pytest.mark.django_db
 

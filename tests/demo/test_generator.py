@@ -14,7 +14,7 @@ from cskh.customers.services import resolve_unit
 from cskh.demo import accounts, generator, units
 from cskh.staff.models import StaffMembership
 from tests import factories
-from tests.customers.helpers import token_for
+from tests.helpers import token_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by the customers tests."""
+"""Small helpers shared by the API tests."""
 
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ def token_for(user) -> str:
 def error_of(response, status: int, code: str | None = None) -> dict:
     """Assert the API's error shape and status; return the `error` object."""
     assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"error"}, body
     error = body["error"]
