@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from cskh.accounts.api import auth_router, me_router
 from cskh.core import api as core_api
 from cskh.customers.api import router as customers_router
+from cskh.notifications.api import router as notifications_router
 
 api = NinjaAPI(
     title="EVN CSKH API",
@@ -17,3 +18,4 @@ core_api.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/customers", customers_router)
+api.add_router("/notifications", notifications_router)

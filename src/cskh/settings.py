@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cskh.core",
     "cskh.accounts",
     "cskh.customers",
+    "cskh.notifications",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",
@@ -216,6 +217,8 @@ REFRESH_TOKEN_TTL_SECONDS = 60 * 60 * 24 * 30
 
 # Linked customer codes per account (docs/accounts.md explains the cap).
 MAX_LINKS_PER_ACCOUNT = 20
+# A new account sees the notices of the last 30 days before it registered.
+NOTICE_HISTORY_DAYS = 30
 LINK_PROOF_FAILURES_PER_HOUR = 5
 
 LOGGING = {

@@ -10,5 +10,6 @@ urlpatterns = [
     path("staff/", staff_site.urls),
     path("", include("cskh.accounts.urls")),
     path("", include("cskh.customers.urls")),
+    path("", include("cskh.notifications.urls")),
     path("", include("cskh.web.urls")),
 ]

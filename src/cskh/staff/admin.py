@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from cskh.accounts.models import LegalDocument, User
 from cskh.core import codes
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
+from cskh.notifications.models import Notice
 from cskh.staff import scope
 from cskh.staff.models import PersonalDataAccess, StaffMembership
+from cskh.staff.notices import NoticeAdmin
 
 
 class StaffSite(admin.AdminSite):
@@ -172,3 +174,6 @@ class LegalDocumentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # A version customers accepted is never edited: publish a new version.
         return obj is None and super().has_change_permission(request, obj)
+
+
+site.register(Notice, NoticeAdmin)

@@ -7,6 +7,14 @@ from django.contrib.auth.models import Group, Permission
 
 CUSTOMER_SERVICE = "Chăm sóc khách hàng"
 UNIT_ADMIN = "Quản trị đơn vị"
+CONTENT_EDITOR = "Biên tập nội dung"
+
+NOTICES = [
+    "notifications.view_notice",
+    "notifications.add_notice",
+    "notifications.change_notice",
+    "notifications.delete_notice",
+]
 
 ROLES = {
     CUSTOMER_SERVICE: [
@@ -33,7 +41,8 @@ ROLES = {
         "staff.delete_staffmembership",
     ],
 }
-ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN]
+ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES
+ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES]
 
 
 def ensure_roles(**kwargs) -> None:

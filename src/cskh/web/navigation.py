@@ -1,7 +1,10 @@
 """The bottom navigation of EVN's app: Trang chủ, Tra cứu, Thanh toán, Thông báo, Tài khoản."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cskh.notifications import queries as notifications
 
 # Material-style 24×24 icon paths.
 ITEMS = [
@@ -20,7 +23,7 @@ ITEMS = [
         "14H4v-6h16zm0-10H4V6h16z",
     ),
     (
-        "web:notifications",
+        "notifications:list",
         _("Notices"),
         "M12 22c1.1 0 2-.9 2-2h-4a2 2 0 0 0 2 2m6-6v-5c0-3.07-1.64-5.64-4.5-6.32V4c0-.83-.67-1.5-"
         "1.5-1.5s-1.5.67-1.5 1.5v.68C7.63 5.36 6 7.92 6 11v5l-2 2v1h16v-1z",
@@ -35,10 +38,17 @@ ITEMS = [
 
 
 def navigation(request) -> dict:
-    """Context processor: the five items, the current one marked."""
+    """Context processor: the five items, the current one marked, and the number of
+    unread notices on "Thông báo" for a logged-in account."""
+    unread = (
+        notifications.unread_count(request.user, now=timezone.now())
+        if request.user.is_authenticated
+        else 0
+    )
     items = []
     for name, label, icon in ITEMS:
         url = reverse(name)
         current = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"url": url, "label": label, "icon": icon, "current": current})
+        count = unread if name == "notifications:list" else 0
+        items.append({"url": url, "label": label, "icon": icon, "current": current, "count": count})
     return {"navigation": items}

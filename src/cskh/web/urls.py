@@ -7,6 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("lookup/", views.lookup, name="lookup"),
     path("payments/", views.payments, name="payments"),
-    path("notifications/", views.notifications, name="notifications"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
 ]

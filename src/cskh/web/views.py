@@ -32,14 +32,6 @@ def payments(request):
     )
 
 
-def notifications(request):
-    return _coming(
-        request,
-        _("Notices"),
-        _("Notices about your bills, power outages and EVN news will be here."),
-    )
-
-
 @cache_control(max_age=3600, public=True)
 def manifest(request):
     return JsonResponse(

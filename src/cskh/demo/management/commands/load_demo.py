@@ -6,7 +6,7 @@ generated customers there are (benchmarks use 1,000,000)."""
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from cskh.demo import accounts, generator
+from cskh.demo import accounts, generator, notices
 
 
 class Command(BaseCommand):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         with tqdm(total=customers, unit="customer", disable=customers < 50_000) as bar:
             created = generator.generate_customers(count=customers, seed=seed, progress=bar.update)
         accounts.ensure_accounts()
+        notices.ensure_notices()
         self.stdout.write(f"demo data: {created} new customers of {customers}; logins:")
         for phone, password, role in accounts.LOGINS:
             self.stdout.write(f"  {phone} / {password}  ({role})")

@@ -1,0 +1,163 @@
+"""Notices (thông báo): stored once, resolved per account when it reads.
+
+A notice names its audience — everyone, a unit and everything under it, a list of
+customers, or one account — instead of having a row per recipient, so publishing
+to a corporation of millions writes one row. Read state is per account: one row per
+notice read, plus a "read everything before" watermark for "mark all read"."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cskh.customers.models import Customer, Unit
+
+
+class Category(models.TextChoices):
+    BILL = "BILL", _("Bills")
+    INCIDENT = "INCIDENT", _("Power incidents")
+    MEDIA = "MEDIA", _("News")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "EVERYONE", _("Everyone")
+    UNIT = "UNIT", _("A unit and everything under it")
+    CUSTOMERS = "CUSTOMERS", _("A list of customer codes")
+    ACCOUNT = "ACCOUNT", _("One account")
+
+
+class Notice(models.Model):
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=200)
+    body_vi = models.TextField(_("text (Vietnamese)"))
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
+    link = models.CharField(
+        _("link to what it is about"),
+        max_length=300,
+        blank=True,
+        help_text=_("A path in the app, such as /customers/PE0100012345/"),
+    )
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("unit"),
+        help_text=_("For a unit audience: the unit whose customers receive it."),
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_notices",
+    )
+    issuer_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_notices",
+        verbose_name=_("issued by unit"),
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True, help_text=_("Empty while it is a draft.")
+    )
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            models.Index(fields=["audience", "publish_at"], name="notice_audience_publish"),
+            models.Index(fields=["unit", "publish_at"], name="notice_unit_publish"),
+            models.Index(fields=["account", "publish_at"], name="notice_account_publish"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(audience="UNIT") | Q(unit__isnull=False), name="notice_unit_audience"
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience="ACCOUNT") | Q(account__isnull=False),
+                name="notice_account_audience",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.title_vi}"
+
+    def title(self, language: str) -> str:
+        return self.title_en if language.startswith("en") and self.title_en else self.title_vi
+
+    def body(self, language: str) -> str:
+        return self.body_en if language.startswith("en") and self.body_en else self.body_vi
+
+    @property
+    def is_published(self) -> bool:
+        return self.publish_at is not None
+
+    # mutators
+    def publish(self, *, at) -> None:
+        self.publish_at = at
+        self.save(update_fields=["publish_at"])
+
+
+class NoticeCustomer(models.Model):
+    """A customer a CUSTOMERS-audience notice is about; every account linked to it sees it."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="recipients")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "notice"], name="notice_customer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.customer_id}"
+
+
+class NoticeRead(models.Model):
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices_read"
+    )
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "notice"], name="notice_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} read {self.notice_id}"
+
+
+class ReadWatermark(models.Model):
+    """ "Mark all read": every notice published before `read_before` counts as read."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_watermark"
+    )
+    read_before = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} read all before {self.read_before:%Y-%m-%d %H:%M}"

@@ -1,0 +1,138 @@
+"""Publishing notices and keeping each account's read state.
+
+`notify_customer` is the one function other apps call for personal notices (bill
+issued, payment received, outage on a linked code, incident status changed): it
+stores the notice once, and every account linked to the customer sees it."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cskh.core.errors import InvalidInput, NotFound
+from cskh.customers.models import Customer
+from cskh.notifications import queries
+from cskh.notifications.models import (
+    Audience,
+    Notice,
+    NoticeCustomer,
+    NoticeRead,
+    ReadWatermark,
+)
+
+
+class NoticeNotFound(NotFound):
+    code = "notice_not_found"
+
+
+def _texts(render: Callable[[], tuple[str, str]]) -> dict:
+    """Title and text in both languages, rendered by `render` under each."""
+    texts = {}
+    for language in ("vi", "en"):
+        with translation.override(language):
+            texts[f"title_{language}"], texts[f"body_{language}"] = render()
+    return texts
+
+
+def notify_customers(
+    *,
+    customers: list[Customer],
+    category: str,
+    render: Callable[[], tuple[str, str]],
+    link: str = "",
+    now: datetime,
+) -> Notice:
+    """Tell every account linked to these customers (now or later) something about them."""
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            category=category,
+            audience=Audience.CUSTOMERS,
+            link=link,
+            publish_at=now,
+            **_texts(render),
+        )
+        NoticeCustomer.objects.bulk_create(
+            NoticeCustomer(notice=notice, customer=customer) for customer in customers
+        )
+    return notice
+
+
+def notify_customer(*, customer: Customer, **kwargs) -> Notice:
+    return notify_customers(customers=[customer], **kwargs)
+
+
+def notify_account(
+    *, account, category: str, render: Callable[[], tuple[str, str]], link: str = "", now
+) -> Notice:
+    return Notice.objects.create(
+        category=category,
+        audience=Audience.ACCOUNT,
+        account=account,
+        link=link,
+        publish_at=now,
+        **_texts(render),
+    )
+
+
+def publish(*, notice: Notice, at: datetime, now: datetime) -> Notice:
+    """Publish a draft now or at a later time; a published notice stays as it is."""
+    if notice.is_published:
+        raise InvalidInput(_("This notice is already published; publish a correction instead."))
+    if at < now:
+        raise InvalidInput(
+            fields={"publish_at": [_("The publication time cannot be in the past.")]}
+        )
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if locked.is_published:
+            raise InvalidInput(_("This notice is already published."))
+        locked.publish(at=at)
+    return locked
+
+
+def draft_correction(*, notice: Notice, by) -> Notice:
+    """A new draft that corrects a published notice and says so."""
+    if not notice.is_published:
+        raise InvalidInput(_("A draft can be edited; only published notices need a correction."))
+    with transaction.atomic():
+        correction = Notice.objects.create(
+            category=notice.category,
+            title_vi=f"Đính chính: {notice.title_vi}"[:200],
+            body_vi=notice.body_vi,
+            title_en=f"Correction: {notice.title_en}"[:200] if notice.title_en else "",
+            body_en=notice.body_en,
+            link=notice.link,
+            audience=notice.audience,
+            unit=notice.unit,
+            account=notice.account,
+            issuer_unit=notice.issuer_unit,
+            corrects=notice,
+            created_by=by,
+        )
+        NoticeCustomer.objects.bulk_create(
+            NoticeCustomer(notice=correction, customer_id=recipient.customer_id)
+            for recipient in notice.recipients.all()
+        )
+    return correction
+
+
+def mark_read(*, account, notice_id: int, now: datetime) -> Notice:
+    notice = queries.notice_for(account, notice_id, now=now)
+    if notice is None:
+        raise NoticeNotFound(_("This notice does not exist or is not addressed to you."))
+    try:
+        with transaction.atomic():
+            NoticeRead.objects.get_or_create(
+                account=account, notice=notice, defaults={"read_at": now}
+            )
+    except IntegrityError:  # read twice at the same moment: it is read
+        pass
+    return notice
+
+
+def mark_all_read(*, account, now: datetime) -> None:
+    with transaction.atomic():
+        ReadWatermark.objects.update_or_create(account=account, defaults={"read_before": now})
+        NoticeRead.objects.filter(account=account, notice__publish_at__lt=now).delete()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cskh.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("notifications/", views.notice_list, name="list"),
+    path("notifications/read-all/", views.read_all, name="read_all"),
+    path("notifications/<int:notice_id>/", views.notice_detail, name="detail"),
+]
