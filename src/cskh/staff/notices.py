@@ -40,15 +40,15 @@ class NoticeForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = scope.units_for(user).order_by("path")
-        audiences = [
-            (Audience.UNIT, Audience.UNIT.label),
-            (Audience.CUSTOMERS, Audience.CUSTOMERS.label),
-        ]
-        if scope.sees_everything(user):
-            audiences.insert(0, (Audience.EVERYONE, Audience.EVERYONE.label))
-        self.fields["audience"].choices = audiences
-        if self.instance.pk:
+        if "unit" in self.fields:  # absent on the read-only view of a published notice
+            self.fields["unit"].queryset = scope.units_for(user).order_by("path")
+        if "audience" in self.fields:
+            audiences = [(Audience.UNIT, Audience.UNIT.label)]
+            audiences.append((Audience.CUSTOMERS, Audience.CUSTOMERS.label))
+            if scope.sees_everything(user):
+                audiences.insert(0, (Audience.EVERYONE, Audience.EVERYONE.label))
+            self.fields["audience"].choices = audiences
+        if self.instance.pk and "customer_codes" in self.fields:
             self.fields["customer_codes"].initial = "\n".join(
                 self.instance.recipients.values_list("customer__code", flat=True)
             )
@@ -135,6 +135,13 @@ class NoticeAdmin(admin.ModelAdmin):
         NoticeCustomer.objects.bulk_create(
             NoticeCustomer(notice=obj, customer=customer) for customer in form.customers
         )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """After writing a draft, show its preview and the publish form."""
+        if "_addanother" in request.POST or "_popup" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        messages.success(request, _("The draft is saved. Check the preview, then publish it."))
+        return redirect(reverse("staff:notifications_notice_change", args=[obj.pk]))
 
     def get_urls(self):
         return [
