@@ -6,6 +6,7 @@ from cskh.accounts.api import auth_router, me_router
 from cskh.core import api as core_api
 from cskh.customers.api import router as customers_router
 from cskh.notifications.api import router as notifications_router
+from cskh.outages.api import router as outages_router
 
 api = NinjaAPI(
     title="EVN CSKH API",
@@ -19,3 +20,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/outages", outages_router)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cskh.accounts",
     "cskh.customers",
     "cskh.notifications",
+    "cskh.outages",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",
@@ -219,6 +220,8 @@ REFRESH_TOKEN_TTL_SECONDS = 60 * 60 * 24 * 30
 MAX_LINKS_PER_ACCOUNT = 20
 # A new account sees the notices of the last 30 days before it registered.
 NOTICE_HISTORY_DAYS = 30
+# Planned work is announced at least this many days ahead (domain/evn.md).
+OUTAGE_NOTICE_DAYS = 5
 LINK_PROOF_FAILURES_PER_HOUR = 5
 
 LOGGING = {

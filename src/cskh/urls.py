@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("cskh.accounts.urls")),
     path("", include("cskh.customers.urls")),
     path("", include("cskh.notifications.urls")),
+    path("", include("cskh.outages.urls")),
     path("", include("cskh.web.urls")),
 ]

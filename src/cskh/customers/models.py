@@ -125,6 +125,10 @@ class Customer(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="customers", verbose_name=_("managing unit")
     )
+    substation = models.CharField(_("substation (TBA)"), max_length=50, blank=True)
+    feeder = models.CharField(
+        _("feeder (lộ đường dây)"), max_length=30, blank=True, help_text=_("For example 475E1.4")
+    )
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
     voltage = models.CharField(
         _("voltage level"), max_length=10, choices=Voltage.choices, default=Voltage.LT_6KV
@@ -143,6 +147,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["contract_phone"], name="customer_contract_phone"),
             models.Index(fields=["unit", "code"], name="customer_unit_code"),
+            models.Index(fields=["feeder"], name="customer_feeder"),
+            models.Index(fields=["province", "district", "ward"], name="customer_area"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(households__gte=1), name="customer_households_ge_1")

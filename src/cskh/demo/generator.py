@@ -1,18 +1,24 @@
-"""A deterministic (seeded) generator of EVN units, customers and meters.
+"""A deterministic (seeded) generator of EVN units, customers, meters and customer
+accounts.
 
 The same seed and size always give the same rows, and a second run adds nothing:
 units and showcase customers are matched by code, generated customers are
-skipped when their code exists. `--customers 1000000` feeds the benchmarks."""
+skipped when their code exists, generated accounts when their phone exists.
+`--customers 1000000 --accounts 300000` feeds the benchmarks (docs/performance.md)."""
 
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
-from cskh.customers.models import Customer, Meter, Unit, UnitHotline
+from cskh.accounts.models import User
+from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
 from cskh.demo import names, units
+from cskh.demo.accounts import DEMO_PASSWORD
 
 SEED = 20261124
 BATCH = 2000
@@ -104,9 +110,14 @@ def _meter_number(index: int) -> str:
     return str(10**9 + (index * 2654435761) % (9 * 10**9))
 
 
+def customer_code(index: int, branches: list[Branch]) -> str:
+    """The code of the `index`-th generated customer: branches take turns."""
+    branch = branches[index % len(branches)]
+    return f"{branch.code}{FIRST_GENERATED_NUMBER + index // len(branches):07d}"
+
+
 def _customer(rng: random.Random, index: int, branches: list[Branch]) -> tuple[Customer, Meter]:
     branch = branches[index % len(branches)]
-    number = FIRST_GENERATED_NUMBER + index // len(branches)
     purpose = _weighted(
         rng,
         [
@@ -134,7 +145,7 @@ def _customer(rng: random.Random, index: int, branches: list[Branch]) -> tuple[C
     )
     tou = purpose in (Customer.Purpose.BUSINESS, Customer.Purpose.PRODUCTION)
     customer = Customer(
-        code=f"{branch.code}{number:07d}",
+        code=customer_code(index, branches),
         name=name,
         address=address,
         ward=ward,
@@ -191,6 +202,127 @@ def generate_customers(*, count: int, seed: int = SEED, progress=None) -> int:
                 meter.customer_id = ids[customer.code]
                 meters.append(meter)
             Meter.objects.bulk_create(meters, batch_size=BATCH)
+        created += len(new)
+        if progress:
+            progress(len(batch))
+    return created
+
+
+# ---------------------------------------------------------------- customer accounts
+
+ACCOUNT_PHONE_PREFIX = "+8497"  # generated account i logs in as +8497 and i in 7 digits
+MAX_ACCOUNTS = 10**7
+SECOND_LINK_SHARE = 0.4  # of the generated accounts also follow someone else's code
+OWNER_PROOFS = [CustomerLink.Proof.CCCD, CustomerLink.Proof.CONTRACT_PHONE_OTP]
+
+
+def account_phone(index: int) -> str:
+    """The phone (login) of the `index`-th generated account."""
+    return f"{ACCOUNT_PHONE_PREFIX}{index:07d}"
+
+
+@dataclass(frozen=True)
+class _Account:
+    phone: str
+    full_name: str
+    customers: tuple[int, ...]  # generated customer indexes: the first owned (and default)
+    proof: str  # how the owned code was proved
+
+
+def _account_batches(count: int, customers: int, seed: int) -> Iterator[list[_Account]]:
+    rng = random.Random(f"{seed}:accounts")  # a stream of its own: customers stay as they are
+    batch = []
+    for index in range(count):
+        first = rng.randrange(customers)
+        linked = (first,)
+        if customers > 1 and rng.random() < SECOND_LINK_SHARE:
+            second = rng.randrange(customers - 1)
+            linked = (first, second + (second >= first))  # any other customer
+        batch.append(
+            _Account(account_phone(index), person_name(rng), linked, rng.choice(OWNER_PROOFS))
+        )
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _link(account_id: int, customer_id: int, account: _Account, *, owned: bool, now):
+    """The owned code is the default one; a followed code was proved by its meter number."""
+    return CustomerLink(
+        account_id=account_id,
+        customer_id=customer_id,
+        relation=CustomerLink.Relation.OWNER if owned else CustomerLink.Relation.OTHER,
+        proof=account.proof if owned else CustomerLink.Proof.METER_NUMBER,
+        is_default=owned,
+        linked_at=now,
+    )
+
+
+def generate_accounts(*, count: int, customers: int, seed: int = SEED, progress=None) -> int:
+    """Create the first `count` generated accounts; return how many were new.
+
+    Each one holds one of the first `customers` generated customers (OWNER, its
+    default code) and 40 % also follow a second one (OTHER). They all log in with
+    `DEMO_PASSWORD`, hashed once: Argon2 is slow on purpose, and 300,000 hashes of
+    the same password would take an hour. Accounts whose phone exists are skipped,
+    links and all; the customers must exist (`generate_customers` first)."""
+    if not 0 <= count <= MAX_ACCOUNTS:
+        raise ValueError(f"between 0 and {MAX_ACCOUNTS:,} generated accounts")
+    if not count:
+        return 0
+    if customers < 1:
+        raise ValueError("generated accounts need generated customers to link")
+    branches = ensure_units()
+    password = make_password(DEMO_PASSWORD)
+    now = timezone.now()
+    created = 0
+    for batch in _account_batches(count, customers, seed):
+        phones = [account.phone for account in batch]
+        with transaction.atomic():
+            existing = set(User.objects.filter(phone__in=phones).values_list("phone", flat=True))
+            new = [account for account in batch if account.phone not in existing]
+            codes = {customer_code(i, branches) for account in new for i in account.customers}
+            found = {
+                code: (pk, cccd)
+                for code, pk, cccd in Customer.objects.filter(code__in=codes).values_list(
+                    "code", "id", "holder_cccd"
+                )
+            }
+            if missing := codes - set(found):
+                raise ValueError(f"generate the customers first; missing {sorted(missing)[:5]}")
+            User.objects.bulk_create(
+                [
+                    User(
+                        phone=account.phone,
+                        full_name=account.full_name,
+                        # the account holds its first code: same CCCD as the contract
+                        cccd=found[customer_code(account.customers[0], branches)][1],
+                        password=password,
+                        created_at=now,
+                    )
+                    for account in new
+                ],
+                batch_size=BATCH,
+            )
+            ids = dict(
+                User.objects.filter(phone__in=[a.phone for a in new]).values_list("phone", "id")
+            )
+            CustomerLink.objects.bulk_create(
+                [
+                    _link(
+                        ids[account.phone],
+                        found[customer_code(index, branches)][0],
+                        account,
+                        owned=position == 0,
+                        now=now,
+                    )
+                    for account in new
+                    for position, index in enumerate(account.customers)
+                ],
+                batch_size=BATCH,
+            )
         created += len(new)
         if progress:
             progress(len(batch))

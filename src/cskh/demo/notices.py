@@ -1,4 +1,5 @@
-"""Demo notices: one of every category for the demo account, some of them unread."""
+"""Demo notices for the demo account, some of them unread (its INCIDENT notice comes
+from the demo planned outage, cskh.demo.outages)."""
 
 from datetime import timedelta
 
@@ -23,19 +24,6 @@ NOTICES = [
         "The EVN CSKH app now serves every customer",
         "Look up your electricity use, bills and planned outages, and report power incidents, "
         "from your phone.",
-    ),
-    (
-        Category.INCIDENT,
-        Audience.UNIT,
-        "PD0100",
-        2,
-        False,
-        "Lịch ngừng cung cấp điện khu vực phường Hàng Bạc",
-        "Để bảo dưỡng lưới điện, Điện lực Hoàn Kiếm ngừng cung cấp điện từ 08:00 đến 16:00 thứ Bảy "
-        "tại các phố Hàng Bạc, Hàng Bè, Mã Mây (ĐZ 22kV lộ 475E1.4). Mong Quý khách thông cảm.",
-        "Planned outage in Hàng Bạc ward",
-        "For grid maintenance, the Hoàn Kiếm branch cuts power from 08:00 to 16:00 on Saturday in "
-        "Hàng Bạc, Hàng Bè and Mã Mây streets (22 kV feeder 475E1.4).",
     ),
     (
         Category.BILL,

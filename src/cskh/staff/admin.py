@@ -12,9 +12,11 @@ from cskh.accounts.models import LegalDocument, User
 from cskh.core import codes
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
 from cskh.notifications.models import Notice
+from cskh.outages.models import Outage
 from cskh.staff import scope
 from cskh.staff.models import PersonalDataAccess, StaffMembership
 from cskh.staff.notices import NoticeAdmin
+from cskh.staff.outages import OutageAdmin
 
 
 class StaffSite(admin.AdminSite):
@@ -177,3 +179,4 @@ class LegalDocumentAdmin(admin.ModelAdmin):
 
 
 site.register(Notice, NoticeAdmin)
+site.register(Outage, OutageAdmin)

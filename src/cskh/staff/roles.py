@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 CUSTOMER_SERVICE = "Chăm sóc khách hàng"
 UNIT_ADMIN = "Quản trị đơn vị"
 CONTENT_EDITOR = "Biên tập nội dung"
+OPERATOR = "Điều hành lưới điện"
 
 NOTICES = [
     "notifications.view_notice",
@@ -41,7 +42,9 @@ ROLES = {
         "staff.delete_staffmembership",
     ],
 }
-ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES
+OUTAGES = ["outages.view_outage", "outages.add_outage", "outages.change_outage"]
+ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES
+ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES]
 ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES]
 
 

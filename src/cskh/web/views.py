@@ -3,32 +3,39 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from cskh.customers import queries
+from cskh.outages import queries as outages
 
 
 def home(request):
-    links = queries.links_of(request.user) if request.user.is_authenticated else []
-    return render(request, "web/home.html", {"links": links})
-
-
-def _coming(request, heading: str, coming: str):
-    return render(request, "cskh/placeholder.html", {"heading": heading, "coming": coming})
-
-
-def lookup(request):
-    return _coming(
+    if not request.user.is_authenticated:
+        return render(request, "web/home.html")
+    return render(
         request,
-        _("Lookup"),
-        _("Meter readings, consumption, bills and planned outages will be shown here."),
+        "web/home.html",
+        {
+            "links": queries.links_of(request.user),
+            "outages": outages.for_account(request.user, now=timezone.now()),
+        },
     )
 
 
+def lookup(request):
+    return render(request, "web/lookup.html")
+
+
 def payments(request):
-    return _coming(
-        request, _("Payment"), _("You will be able to pay your electricity bills online here.")
+    return render(
+        request,
+        "cskh/placeholder.html",
+        {
+            "heading": _("Payment"),
+            "coming": _("You will be able to pay your electricity bills online here."),
+        },
     )
 
 

@@ -1,12 +1,15 @@
-"""Load the demo data: units, showcase customers, generated customers, demo logins.
+"""Load the demo data: units, showcase customers, generated customers, generated
+customer accounts, demo logins.
 
 Idempotent: running it again changes nothing. `--customers N` sets how many
-generated customers there are (benchmarks use 1,000,000)."""
+generated customers there are, `--accounts M` how many generated accounts follow
+them (benchmarks use 1,000,000 and 300,000; `make run` none)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cskh.demo import accounts, generator, notices
+from cskh.demo import accounts as demo_accounts
+from cskh.demo import generator, notices, outages
 
 
 class Command(BaseCommand):
@@ -14,15 +17,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=3000)
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=0,
+            help=f"generated customer accounts (+8497…, password {demo_accounts.DEMO_PASSWORD})",
+        )
         parser.add_argument("--seed", type=int, default=generator.SEED)
 
-    def handle(self, *args, customers: int, seed: int, **options):
+    def handle(self, *args, customers: int, accounts: int, seed: int, **options):
+        if accounts and customers < 1:
+            raise CommandError("--accounts needs generated customers to link (--customers).")
+        if not 0 <= accounts <= generator.MAX_ACCOUNTS:
+            raise CommandError(f"--accounts is between 0 and {generator.MAX_ACCOUNTS}.")
         generator.ensure_units()
-        accounts.ensure_showcase_customers()
+        demo_accounts.ensure_showcase_customers()
         with tqdm(total=customers, unit="customer", disable=customers < 50_000) as bar:
             created = generator.generate_customers(count=customers, seed=seed, progress=bar.update)
-        accounts.ensure_accounts()
+        with tqdm(total=accounts, unit="account", disable=accounts < 50_000) as bar:
+            new_accounts = generator.generate_accounts(
+                count=accounts, customers=customers, seed=seed, progress=bar.update
+            )
+        demo_accounts.ensure_accounts()
         notices.ensure_notices()
-        self.stdout.write(f"demo data: {created} new customers of {customers}; logins:")
-        for phone, password, role in accounts.LOGINS:
+        outages.ensure_outage()
+        summary = f"demo data: {created} new customers of {customers}"
+        if accounts:
+            summary += (
+                f"; {new_accounts} new accounts of {accounts} "
+                f"({generator.account_phone(0)}…, password {demo_accounts.DEMO_PASSWORD})"
+            )
+        self.stdout.write(f"{summary}; logins:")
+        for phone, password, role in demo_accounts.LOGINS:
             self.stdout.write(f"  {phone} / {password}  ({role})")

@@ -1,0 +1,148 @@
+"""Planned outages in the back-office: publish, change and cancel within one's unit.
+Every save goes through cskh.outages.services, which applies the rules and tells
+the affected customers."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cskh.core.errors import InvalidInput
+from cskh.core.forms import add_errors
+from cskh.outages import services
+from cskh.outages.models import Outage
+from cskh.staff import scope
+
+PLAN_FIELDS = [
+    "unit",
+    "kind",
+    "capacity_kw",
+    "emergency",
+    "area",
+    "line",
+    "reason",
+    "start_at",
+    "end_at",
+]
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.replace(",", "\n").split() if part]
+
+
+class OutageForm(forms.ModelForm):
+    customer_codes = forms.CharField(
+        label=_("Affected customer codes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line or separated by commas."),
+    )
+    feeders = forms.CharField(
+        label=_("Affected feeders"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Every customer of the unit on these feeders is affected (e.g. 475E1.4)."),
+    )
+
+    class Meta:
+        model = Outage
+        fields = PLAN_FIELDS
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "unit" in self.fields:  # absent on the read-only view of a closed outage
+            self.fields["unit"].queryset = scope.units_for(user).order_by("path")
+        if self.instance.pk and "customer_codes" in self.fields:
+            self.fields["customer_codes"].initial = "\n".join(
+                self.instance.customers.values_list("code", flat=True)
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        self.plan = services.Plan(**{name: data[name] for name in PLAN_FIELDS})
+        starts_again = not self.instance.pk or self.plan.start_at != self.instance.start_at
+        try:
+            services.check(self.plan, now=timezone.now(), start_changed=starts_again)
+            self.customers = services.affected_customers(
+                unit=self.plan.unit,
+                codes=_split(data.get("customer_codes", "")),
+                feeders=_split(data.get("feeders", "")),
+            )
+        except InvalidInput as error:
+            add_errors(self, error)
+        return data
+
+
+class OutageAdmin(admin.ModelAdmin):
+    form = OutageForm
+    list_display = ["start_at", "end_at", "kind", "unit", "area", "emergency", "cancelled_at"]
+    list_filter = ["kind", "emergency"]
+    search_fields = ["area", "line", "reason"]
+    ordering = ["-start_at", "-id"]
+    date_hierarchy = "start_at"
+    change_form_template = "admin/outages/outage/change_form.html"
+
+    def get_queryset(self, request):
+        outages = super().get_queryset(request).select_related("unit")
+        if scope.sees_everything(request.user):
+            return outages
+        return outages.filter(unit__in=scope.units_for(request.user))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ScopedForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return ScopedForm
+
+    def has_change_permission(self, request, obj=None):
+        # No edits once it has ended or was cancelled.
+        if obj is not None and (obj.is_cancelled or obj.has_ended(timezone.now())):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # customers were told: cancel instead
+
+    def save_model(self, request, obj, form, change):
+        now = timezone.now()
+        if change:
+            services.change(outage=obj, plan=form.plan, customers=form.customers, now=now)
+        else:
+            created = services.publish(
+                plan=form.plan, customers=form.customers, by=request.user, now=now
+            )
+            obj.pk, obj.created_at = created.pk, created.created_at  # the admin logs and redirects
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:outage_id>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="outages_outage_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def cancel_view(self, request, outage_id: int):
+        outage = get_object_or_404(self.get_queryset(request), pk=outage_id)
+        back = reverse("staff:outages_outage_change", args=[outage.pk])
+        if request.method != "POST" or not self.has_change_permission(request, outage):
+            return redirect(back)
+        try:
+            services.cancel(
+                outage=outage, reason=request.POST.get("cancel_reason", ""), now=timezone.now()
+            )
+        except InvalidInput as error:
+            shown = [m for field_messages in error.fields.values() for m in field_messages]
+            for message in shown or [error.message]:
+                messages.error(request, message)
+            return redirect(back)
+        messages.success(request, _("The outage is cancelled and the customers are told."))
+        return redirect(reverse("staff:outages_outage_changelist"))
