@@ -9,10 +9,10 @@ from cskh.settings import REDIS_URL, VAR_DIR
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 
+# Jobs go to the database queue as in production; tests run them with `task.call`.
 # Argon2id stays the production hasher (tests/accounts/test_passwords.py checks);
 # tests hash thousands of passwords, so they use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # A fallback: every test points it at a file of its own (tests/conftest.py).
 SMS_FILE_PATH = VAR_DIR / "test-sms" / f"{WORKER}.jsonl"
 # Unhashed static URLs: no collectstatic needed, and the browser tests' live server

@@ -19,6 +19,7 @@ from cskh.core.errors import InvalidInput
 from cskh.customers.models import Customer, Unit
 from cskh.notifications import services as notices
 from cskh.notifications.models import Category
+from cskh.outages import tasks
 from cskh.outages.models import Outage, OutageCustomer
 
 
@@ -125,6 +126,45 @@ def _announce(outage: Outage, customers, *, headline, details: str, now: datetim
     )
 
 
+def _schedule_reminder(outage: Outage, *, now: datetime) -> None:
+    """Remind the customers the day before (at the same time of day), if still ahead."""
+    run_after = outage.start_at - timedelta(days=1)
+    if run_after <= now:
+        return
+    transaction.on_commit(
+        lambda: tasks.remind.using(run_after=run_after).enqueue(
+            outage.pk, outage.start_at.isoformat()
+        )
+    )
+
+
+def remind(*, outage_id: int, start_at: str, now: datetime) -> bool:
+    """The day-before reminder; does nothing if the outage was cancelled, moved or
+    already reminded (the job may run twice). Returns whether it reminded."""
+    with transaction.atomic():
+        outage = (
+            Outage.objects.select_for_update().select_related("unit").filter(pk=outage_id).first()
+        )
+        if (
+            outage is None
+            or outage.is_cancelled
+            or outage.reminded_at is not None
+            or outage.start_at.isoformat() != start_at
+            or outage.start_at <= now
+        ):
+            return False
+        outage.reminded_at = now
+        outage.save(update_fields=["reminded_at"])
+        _announce(
+            outage,
+            list(outage.customers.all()),
+            headline=lambda: _("Reminder: %(kind)s from %(start)s"),
+            details=None,
+            now=now,
+        )
+    return True
+
+
 def publish(*, plan: Plan, customers: list[Customer], by, now: datetime) -> Outage:
     check(plan, now=now)
     with transaction.atomic():
@@ -139,6 +179,7 @@ def publish(*, plan: Plan, customers: list[Customer], by, now: datetime) -> Outa
             details=None,
             now=now,
         )
+        _schedule_reminder(outage, now=now)
     return outage
 
 
@@ -164,6 +205,10 @@ def change(*, outage: Outage, plan: Plan, customers: list[Customer], now: dateti
             [OutageCustomer(outage=outage, customer=c) for c in set(customers) - old_customers]
         )
         changed = [name for name, value in before.items() if getattr(outage, name) != value]
+        if "start_at" in changed:
+            outage.reminded_at = None  # a new start gets its own reminder
+            outage.save(update_fields=["reminded_at"])
+            _schedule_reminder(outage, now=now)
         if changed or set(customers) != old_customers:
 
             def what_changed() -> str:

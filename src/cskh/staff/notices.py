@@ -171,7 +171,8 @@ class NoticeAdmin(admin.ModelAdmin):
         if when == "later":
             field = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M"])
             try:
-                at = timezone.make_aware(field.clean(request.POST.get("publish_at")))
+                # (aware already: the form field reads it in the current time zone)
+                at = field.clean(request.POST.get("publish_at"))
             except forms.ValidationError:
                 messages.error(request, _("Enter the publication date and time."))
                 return redirect(reverse("staff:notifications_notice_change", args=[notice.pk]))
@@ -189,6 +190,10 @@ class NoticeAdmin(admin.ModelAdmin):
         notice = self._own(request, notice_id)
         if request.method != "POST" or not self.has_add_permission(request):
             return redirect(reverse("staff:notifications_notice_change", args=[notice.pk]))
-        correction = services.draft_correction(notice=notice, by=request.user)
+        try:
+            correction = services.draft_correction(notice=notice, by=request.user)
+        except InvalidInput as error:  # a draft: it is edited, not corrected
+            messages.error(request, error.message)
+            return redirect(reverse("staff:notifications_notice_change", args=[notice.pk]))
         messages.success(request, _("A correction draft was created: edit it, then publish it."))
         return redirect(reverse("staff:notifications_notice_change", args=[correction.pk]))
