@@ -6,6 +6,7 @@ expected restoration time and, for a reduction, the capacity limit."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cskh.customers.models import Customer, Unit
@@ -67,7 +68,8 @@ class Outage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit.code} {self.start_at:%Y-%m-%d %H:%M}: {self.area[:40]}"
+        start = timezone.localtime(self.start_at)
+        return f"{self.unit.code} {start:%d/%m/%Y %H:%M}: {self.area[:40]}"
 
     @property
     def is_cancelled(self) -> bool:

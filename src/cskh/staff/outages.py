@@ -4,14 +4,16 @@ the affected customers."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cskh.core.errors import InvalidInput
 from cskh.core.forms import add_errors
-from cskh.outages import services
+from cskh.outages import imports, services
 from cskh.outages.models import Outage
 from cskh.staff import scope
 
@@ -77,6 +79,18 @@ class OutageForm(forms.ModelForm):
         return data
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("UTF-8, with a header row; at most 5 MB.")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
 class OutageAdmin(admin.ModelAdmin):
     form = OutageForm
     list_display = ["start_at", "end_at", "kind", "unit", "area", "emergency", "cancelled_at"]
@@ -85,6 +99,7 @@ class OutageAdmin(admin.ModelAdmin):
     ordering = ["-start_at", "-id"]
     date_hierarchy = "start_at"
     change_form_template = "admin/outages/outage/change_form.html"
+    change_list_template = "admin/outages/outage/change_list.html"
 
     def get_queryset(self, request):
         outages = super().get_queryset(request).select_related("unit")
@@ -123,12 +138,44 @@ class OutageAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="outages_outage_import",
+            ),
+            path(
                 "<int:outage_id>/cancel/",
                 self.admin_site.admin_view(self.cancel_view),
                 name="outages_outage_cancel",
             ),
             *super().get_urls(),
         ]
+
+    def import_view(self, request):
+        """Publish many outages from a CSV file and show what happened to every row."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        reports = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                reports = imports.import_csv(
+                    data=form.cleaned_data["file"].read(),
+                    units=scope.units_for(request.user),
+                    by=request.user,
+                    now=timezone.now(),
+                )
+            except InvalidInput as error:
+                form.add_error("file", str(error.message))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import planned outages"),
+            "opts": self.model._meta,
+            "form": form,
+            "reports": reports,
+            "columns": imports.COLUMNS,
+            "published": sum(1 for report in reports or [] if report.outage),
+        }
+        return TemplateResponse(request, "admin/outages/outage/import.html", context)
 
     def cancel_view(self, request, outage_id: int):
         outage = get_object_or_404(self.get_queryset(request), pk=outage_id)
