@@ -15,6 +15,7 @@ WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A fallback: every test points it at a file of its own (tests/conftest.py).
 SMS_FILE_PATH = VAR_DIR / "test-sms" / f"{WORKER}.jsonl"
+MEDIA_ROOT = VAR_DIR / "test-media" / WORKER
 # Unhashed static URLs: no collectstatic needed, and the browser tests' live server
 # (which serves /static/ through the finders) finds every file.
 STORAGES = {

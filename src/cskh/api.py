@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from cskh.accounts.api import auth_router, me_router
 from cskh.core import api as core_api
 from cskh.customers.api import router as customers_router
+from cskh.incidents.api import router as incidents_router
 from cskh.notifications.api import router as notifications_router
 from cskh.outages.api import router as outages_router
 
@@ -21,3 +22,4 @@ api.add_router("/me", me_router)
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/outages", outages_router)
+api.add_router("/incidents", incidents_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cskh.customers",
     "cskh.notifications",
     "cskh.outages",
+    "cskh.incidents",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",
@@ -182,6 +183,7 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_ROOT = VAR_DIR / "media"  # never served as public files (photos go through views)
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
@@ -222,6 +224,8 @@ MAX_LINKS_PER_ACCOUNT = 20
 NOTICE_HISTORY_DAYS = 30
 # Planned work is announced at least this many days ahead (domain/evn.md).
 OUTAGE_NOTICE_DAYS = 5
+# Hours to handle an incident report: safety hazards are urgent.
+INCIDENT_HANDLING_HOURS = {"URGENT": 2, "NORMAL": 24}
 LINK_PROOF_FAILURES_PER_HOUR = 5
 
 LOGGING = {

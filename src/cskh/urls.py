@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("cskh.customers.urls")),
     path("", include("cskh.notifications.urls")),
     path("", include("cskh.outages.urls")),
+    path("", include("cskh.incidents.urls")),
     path("", include("cskh.web.urls")),
 ]

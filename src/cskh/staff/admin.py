@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from cskh.accounts.models import LegalDocument, User
 from cskh.core import codes
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
+from cskh.incidents.models import Incident
 from cskh.notifications.models import Notice
 from cskh.outages.models import Outage
 from cskh.staff import scope
+from cskh.staff.incidents import IncidentAdmin
 from cskh.staff.models import PersonalDataAccess, StaffMembership
 from cskh.staff.notices import NoticeAdmin
 from cskh.staff.outages import OutageAdmin
@@ -180,3 +182,4 @@ class LegalDocumentAdmin(admin.ModelAdmin):
 
 site.register(Notice, NoticeAdmin)
 site.register(Outage, OutageAdmin)
+site.register(Incident, IncidentAdmin)

@@ -9,6 +9,7 @@ CUSTOMER_SERVICE = "Chăm sóc khách hàng"
 UNIT_ADMIN = "Quản trị đơn vị"
 CONTENT_EDITOR = "Biên tập nội dung"
 OPERATOR = "Điều hành lưới điện"
+SUPPORT_AGENT = "Hỗ trợ khách hàng"
 
 NOTICES = [
     "notifications.view_notice",
@@ -43,8 +44,15 @@ ROLES = {
     ],
 }
 OUTAGES = ["outages.view_outage", "outages.add_outage", "outages.change_outage"]
-ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES
-ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES]
+INCIDENTS = [
+    "incidents.view_incident",
+    "incidents.change_incident",
+    "incidents.view_incidentnote",
+    "incidents.add_incidentnote",
+]
+ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES + INCIDENTS
+ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES, *INCIDENTS]
+ROLES[SUPPORT_AGENT] = ["customers.view_unit", "customers.view_customer", *INCIDENTS]
 ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES]
 
 

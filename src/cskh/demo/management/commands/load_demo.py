@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from cskh.demo import accounts as demo_accounts
-from cskh.demo import generator, notices, outages
+from cskh.demo import generator, incidents, notices, outages
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         demo_accounts.ensure_accounts()
         notices.ensure_notices()
         outages.ensure_outage()
+        incidents.ensure_incident()
         summary = f"demo data: {created} new customers of {customers}"
         if accounts:
             summary += (
