@@ -4,6 +4,7 @@ Every list is scoped in its queryset: a power company's staff see only the units
 and customers under their unit (cskh.staff.scope)."""
 
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -183,3 +184,29 @@ class LegalDocumentAdmin(admin.ModelAdmin):
 site.register(Notice, NoticeAdmin)
 site.register(Outage, OutageAdmin)
 site.register(Incident, IncidentAdmin)
+
+
+@admin.register(LogEntry, site=site)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Who did what and when in the back-office (notices, outages, incident reports …):
+    Django's admin log, read-only, for EVN administrators."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "change_message"]
+    list_filter = ["content_type", "action_flag"]
+    search_fields = ["object_repr", "change_message", "user__phone"]
+    ordering = ["-action_time", "-id"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,7 @@ from cskh.core.errors import InvalidInput
 from cskh.incidents import services
 from cskh.incidents.models import NEXT, Incident, IncidentNote, IncidentPhoto, Status
 from cskh.staff import scope
+from cskh.staff.feedback import show_refusal
 
 CUSTOMER_FIELDS = [
     "ticket_no",
@@ -181,10 +182,9 @@ class IncidentAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except InvalidInput as error:
-                shown = [m for field_messages in error.fields.values() for m in field_messages]
-                for message in shown or [error.message]:
-                    messages.error(request, message)
+                show_refusal(request, error)
             else:
+                self.log_change(request, incident, f"Status: {form.cleaned_data['status']}")
                 messages.success(request, _("The status is changed and the reporter is told."))
         else:
             messages.error(request, _("Choose a status the report can move to."))

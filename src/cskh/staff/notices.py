@@ -14,6 +14,7 @@ from cskh.customers.models import Customer
 from cskh.notifications import services
 from cskh.notifications.models import Audience, Notice, NoticeCustomer
 from cskh.staff import scope
+from cskh.staff.feedback import show_refusal
 
 
 class NoticeForm(forms.ModelForm):
@@ -179,10 +180,9 @@ class NoticeAdmin(admin.ModelAdmin):
         try:
             services.publish(notice=notice, at=at, now=now)
         except InvalidInput as error:
-            shown = [m for field_messages in error.fields.values() for m in field_messages]
-            for message in shown or [error.message]:
-                messages.error(request, message)
+            show_refusal(request, error)
             return redirect(reverse("staff:notifications_notice_change", args=[notice.pk]))
+        self.log_change(request, notice, f"Published at {at.isoformat()}")
         messages.success(request, _("The notice is published."))
         return redirect(reverse("staff:notifications_notice_changelist"))
 
@@ -195,5 +195,6 @@ class NoticeAdmin(admin.ModelAdmin):
         except InvalidInput as error:  # a draft: it is edited, not corrected
             messages.error(request, error.message)
             return redirect(reverse("staff:notifications_notice_change", args=[notice.pk]))
+        self.log_addition(request, correction, f"Correction of notice {notice.pk}")
         messages.success(request, _("A correction draft was created: edit it, then publish it."))
         return redirect(reverse("staff:notifications_notice_change", args=[correction.pk]))

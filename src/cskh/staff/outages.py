@@ -16,6 +16,7 @@ from cskh.core.forms import add_errors
 from cskh.outages import imports, services
 from cskh.outages.models import Outage
 from cskh.staff import scope
+from cskh.staff.feedback import show_refusal
 
 PLAN_FIELDS = [
     "unit",
@@ -166,6 +167,10 @@ class OutageAdmin(admin.ModelAdmin):
                 )
             except InvalidInput as error:
                 form.add_error("file", str(error.message))
+            else:
+                for report in reports:
+                    if report.outage:
+                        self.log_addition(request, report.outage, f"Imported (line {report.line})")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import planned outages"),
@@ -187,9 +192,8 @@ class OutageAdmin(admin.ModelAdmin):
                 outage=outage, reason=request.POST.get("cancel_reason", ""), now=timezone.now()
             )
         except InvalidInput as error:
-            shown = [m for field_messages in error.fields.values() for m in field_messages]
-            for message in shown or [error.message]:
-                messages.error(request, message)
+            show_refusal(request, error)
             return redirect(back)
+        self.log_change(request, outage, f"Cancelled: {request.POST.get('cancel_reason', '')}")
         messages.success(request, _("The outage is cancelled and the customers are told."))
         return redirect(reverse("staff:outages_outage_changelist"))
