@@ -5,6 +5,8 @@ environment variable; the defaults are the safe ones (DEBUG off, file SMS
 outside production, SQLite under var/).
 """
 
+import base64
+import json
 import os
 import secrets
 from pathlib import Path
@@ -40,6 +42,44 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _vapid_keys() -> dict:
+    """Web Push VAPID keys (base64url: raw private key, uncompressed public point) from
+    VAPID_PRIVATE_KEY / VAPID_PUBLIC_KEY, else generated once into var/vapid.json."""
+    if os.environ.get("VAPID_PRIVATE_KEY"):
+        return {
+            "private": os.environ["VAPID_PRIVATE_KEY"],
+            "public": os.environ["VAPID_PUBLIC_KEY"],
+        }
+    path = VAR_DIR / "vapid.json"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        public = key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        private = key.private_numbers().private_value.to_bytes(32, "big")
+        path.write_text(json.dumps({"private": b64(private), "public": b64(public)}))
+        path.chmod(0o600)
+    return json.loads(path.read_text())
+
+
+VAPID_KEYS = _vapid_keys()
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:cskh@evn.com.vn")
+# Push services the server may POST to (host suffixes); anything else is refused, so a
+# subscription cannot make the server call an arbitrary address.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+)
+PUSH_BATCH = 500
 DEBUG = env_bool("DEBUG")
 # PRODUCTION turns off every simulated outside party (SMS file backend, sandboxes).
 PRODUCTION = env_bool("PRODUCTION")

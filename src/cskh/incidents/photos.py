@@ -32,6 +32,7 @@ def clean(data: bytes) -> tuple[bytes, int, int]:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise BadPhoto("type") from exc
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
+    picture.info.clear()  # Pillow would write a JPEG comment (and more) found in .info again
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue(), picture.width, picture.height

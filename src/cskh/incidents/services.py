@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,13 +56,13 @@ class Report:
 
 def _unit_for_province(province: str) -> Unit:
     """The power company serving most customers of the province; EVN if none is known."""
-    customer = (
+    customer = province.strip() and (
         Customer.objects.filter(province__iexact=province.strip())
         .select_related("unit__parent")
         .order_by("id")
         .first()
     )
-    if customer is None:
+    if not customer:  # no province given, or none of its customers is known
         return Unit.objects.get(level=Unit.Level.GROUP)
     unit = customer.unit
     return unit.parent if unit.level == Unit.Level.BRANCH else unit
@@ -131,7 +132,7 @@ def report(*, reporter, report: Report, photos: list[bytes], now: datetime) -> I
             created_at=now,
             due_at=now + timedelta(hours=hours),
         )
-        incident.ticket_no = f"SC{now:%y%m%d}{incident.pk:06d}"
+        incident.ticket_no = f"SC{timezone.localtime(now):%y%m%d}{incident.pk:06d}"
         incident.save(update_fields=["ticket_no"])
         for number, (data, width, height) in enumerate(cleaned, start=1):
             photo = IncidentPhoto(incident=incident, width=width, height=height)

@@ -1,7 +1,8 @@
 """API of the account's notices: /api/v1/notifications."""
 
+from django.conf import settings
 from django.utils import timezone, translation
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from cskh.accounts.api import bearer
 from cskh.core.forms import validated
@@ -31,6 +32,26 @@ class NoticePage(Schema):
 
 class Unread(Schema):
     unread: int
+
+
+class PushKeys(Schema):
+    p256dh: str
+    auth: str
+
+
+class SubscriptionIn(Schema):
+    endpoint: str
+    keys: PushKeys
+
+
+class EndpointIn(Schema):
+    endpoint: str
+
+
+class Preferences(Schema):
+    BILL: bool | None = None
+    INCIDENT: bool | None = None
+    MEDIA: bool | None = None
 
 
 class ListQuery(Schema):
@@ -78,6 +99,45 @@ def read_all(request):
     now = timezone.now()
     services.mark_all_read(account=request.auth, now=now)
     return {"unread": queries.unread_count(request.auth, now=now)}
+
+
+@router.get("/push/key", auth=None)
+def push_key(request):
+    """The VAPID public key (applicationServerKey) for PushManager.subscribe."""
+    return {"public_key": settings.VAPID_KEYS["public"]}
+
+
+@router.post("/push/subscriptions", response={201: None})
+def subscribe(request, payload: SubscriptionIn):
+    data = validated(
+        forms.SubscriptionForm,
+        {"endpoint": payload.endpoint, "p256dh": payload.keys.p256dh, "auth": payload.keys.auth},
+    )
+    services.subscribe(
+        account=request.auth,
+        user_agent=request.headers.get("User-Agent", ""),
+        now=timezone.now(),
+        **data,
+    )
+    return Status(201, None)
+
+
+@router.delete("/push/subscriptions", response={204: None})
+def unsubscribe(request, payload: EndpointIn):
+    services.unsubscribe(account=request.auth, endpoint=payload.endpoint)
+    return Status(204, None)
+
+
+@router.get("/preferences", response=Preferences)
+def preferences(request):
+    """Which categories are pushed to the account's devices."""
+    return services.push_preferences(request.auth)
+
+
+@router.patch("/preferences", response=Preferences)
+def update_preferences(request, payload: Preferences):
+    chosen = {k: v for k, v in payload.dict().items() if v is not None}
+    return services.set_push_preferences(account=request.auth, preferences=chosen)
 
 
 @router.get("/{int:notice_id}", response=NoticeOut)

@@ -15,3 +15,19 @@ class ListForm(forms.Form):
     def clean_category(self):
         category = self.cleaned_data["category"]
         return None if category in ("", ALL) else category
+
+
+class SubscriptionForm(forms.Form):
+    """A browser's PushSubscription (endpoint and keys), as the API and the page send it."""
+
+    endpoint = forms.URLField(max_length=1000)
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
+
+
+class PreferencesForm(forms.Form):
+    """Which categories may be pushed to the account's devices."""
+
+    BILL = forms.BooleanField(label=Category.BILL.label, required=False)
+    INCIDENT = forms.BooleanField(label=Category.INCIDENT.label, required=False)
+    MEDIA = forms.BooleanField(label=Category.MEDIA.label, required=False)

@@ -161,3 +161,53 @@ class ReadWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} read all before {self.read_before:%Y-%m-%d %H:%M}"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that agreed to receive Web Push for an account."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} push {self.pk}"
+
+    def info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class PushPreference(models.Model):
+    """A category the account switched off (or back on) for Web Push."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_preferences"
+    )
+    category = models.CharField(max_length=10, choices=Category.choices)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "category"], name="push_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.category} {'on' if self.enabled else 'off'}"
+
+
+class PushFanout(models.Model):
+    """How far the push of one notice has gone: the last subscription id sent to.
+    A job only goes on from the cursor it was given, so a repeated job sends nothing."""
+
+    notice = models.OneToOneField(Notice, on_delete=models.CASCADE, related_name="fanout")
+    cursor = models.BigIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push of {self.notice_id}: {self.sent} sent"

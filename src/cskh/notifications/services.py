@@ -4,6 +4,8 @@
 issued, payment received, outage on a linked code, incident status changed): it
 stores the notice once, and every account linked to the customer sees it."""
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,12 +15,15 @@ from django.utils.translation import gettext as _
 
 from cskh.core.errors import InvalidInput, NotFound
 from cskh.customers.models import Customer
-from cskh.notifications import queries
+from cskh.notifications import push, queries, tasks
 from cskh.notifications.models import (
     Audience,
+    Category,
     Notice,
     NoticeCustomer,
     NoticeRead,
+    PushPreference,
+    PushSubscription,
     ReadWatermark,
 )
 
@@ -56,6 +61,7 @@ def notify_customers(
         NoticeCustomer.objects.bulk_create(
             NoticeCustomer(notice=notice, customer=customer) for customer in customers
         )
+        tasks.schedule_push(notice, now=now)
     return notice
 
 
@@ -66,14 +72,17 @@ def notify_customer(*, customer: Customer, **kwargs) -> Notice:
 def notify_account(
     *, account, category: str, render: Callable[[], tuple[str, str]], link: str = "", now
 ) -> Notice:
-    return Notice.objects.create(
-        category=category,
-        audience=Audience.ACCOUNT,
-        account=account,
-        link=link,
-        publish_at=now,
-        **_texts(render),
-    )
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            category=category,
+            audience=Audience.ACCOUNT,
+            account=account,
+            link=link,
+            publish_at=now,
+            **_texts(render),
+        )
+        tasks.schedule_push(notice, now=now)
+    return notice
 
 
 def publish(*, notice: Notice, at: datetime, now: datetime) -> Notice:
@@ -89,6 +98,7 @@ def publish(*, notice: Notice, at: datetime, now: datetime) -> Notice:
         if locked.is_published:
             raise InvalidInput(_("This notice is already published."))
         locked.publish(at=at)
+        tasks.schedule_push(locked, now=now)
     return locked
 
 
@@ -136,3 +146,45 @@ def mark_all_read(*, account, now: datetime) -> None:
     with transaction.atomic():
         ReadWatermark.objects.update_or_create(account=account, defaults={"read_before": now})
         NoticeRead.objects.filter(account=account, notice__publish_at__lt=now).delete()
+
+
+# ---------------------------------------------------------------- Web Push
+
+
+def _key(text: str, size: int) -> str:
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        decoded = b""
+    if len(decoded) != size:
+        raise InvalidInput(fields={"keys": [_("This is not a valid push subscription.")]})
+    return text
+
+
+def subscribe(*, account, endpoint: str, p256dh: str, auth: str, user_agent: str, now) -> None:
+    """Store (or move to this account) one device's push subscription."""
+    if not push.allowed_endpoint(endpoint):
+        raise InvalidInput(fields={"endpoint": [_("This push service is not accepted.")]})
+    keys = {"p256dh": _key(p256dh, 65), "auth": _key(auth, 16)}
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"account": account, "user_agent": user_agent[:300], "created_at": now, **keys},
+    )
+
+
+def unsubscribe(*, account, endpoint: str) -> None:
+    PushSubscription.objects.filter(account=account, endpoint=endpoint).delete()
+
+
+def push_preferences(account) -> dict[str, bool]:
+    chosen = dict(PushPreference.objects.filter(account=account).values_list("category", "enabled"))
+    return {category: chosen.get(category, True) for category in Category.values}
+
+
+def set_push_preferences(*, account, preferences: dict[str, bool]) -> dict[str, bool]:
+    with transaction.atomic():
+        for category, enabled in preferences.items():
+            PushPreference.objects.update_or_create(
+                account=account, category=category, defaults={"enabled": enabled}
+            )
+    return push_preferences(account)

@@ -139,7 +139,7 @@ class IncidentAdmin(admin.ModelAdmin):
             )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        incident = self.get_queryset(request).filter(pk=object_id).first()
+        incident = self.get_object(request, object_id)  # None for a bad or foreign id
         extra = extra_context or {}
         if incident:
             form = StatusForm()
