@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cskh.core.codes import national_phone
 from cskh.core.errors import DomainError, InvalidInput
 from cskh.core.forms import add_errors
 from cskh.customers import queries as customers
@@ -45,11 +46,15 @@ def incident_list(request):
 
 @login_required
 def incident_new(request):
+    codes = linked_codes(request.user)
     form = forms.ReportForm(
         request.POST or None,
         request.FILES or None,
-        codes=linked_codes(request.user),
-        initial={"contact_phone": request.user.phone},
+        codes=codes,
+        initial={
+            "contact_phone": national_phone(request.user.phone),
+            "customer_code": codes[0][0] if codes else "",
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
