@@ -4,13 +4,16 @@ import re
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_outbox(settings, tmp_path):
-    """An empty cache and an SMS outbox file of this test's own."""
+    """An empty cache, an SMS outbox file of this test's own, and the default language
+    (a request of an earlier test leaves its language active in the thread)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
     cache.clear()
     settings.SMS_FILE_PATH = tmp_path / "sms" / "outbox.jsonl"
     yield
