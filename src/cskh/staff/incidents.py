@@ -133,10 +133,14 @@ class IncidentAdmin(admin.ModelAdmin):
             services.assign(incident=obj, to=form.cleaned_data["assigned_to"])
 
     def save_formset(self, request, form, formset, change):
-        for note in formset.save(commit=False):
+        # the saved notes replace the unsaved ones, which the change message names (their
+        # __str__ needs `at`)
+        formset.new_objects = [
             services.add_note(
                 incident=form.instance, text=note.text, by=request.user, now=timezone.now()
             )
+            for note in formset.save(commit=False)
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         incident = self.get_object(request, object_id)  # None for a bad or foreign id
