@@ -14,8 +14,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from pywebpush import WebPushException, webpush
+from requests import RequestException
 
-from cskh.notifications.models import Audience, Notice, PushFanout, PushSubscription
+from cskh.notifications.models import (
+    Audience,
+    Notice,
+    PushFanout,
+    PushPreference,
+    PushSubscription,
+)
 
 logger = logging.getLogger(__name__)
 GONE = {404, 410}
@@ -32,9 +39,10 @@ def allowed_endpoint(endpoint: str) -> bool:
 def audience(notice: Notice) -> QuerySet[PushSubscription]:
     subscriptions = PushSubscription.objects.filter(
         account__created_at__lte=notice.publish_at + timedelta(days=settings.NOTICE_HISTORY_DAYS)
-    ).exclude(
-        account__push_preferences__category=notice.category,
-        account__push_preferences__enabled=False,
+    ).exclude(  # one preference row must match both (exclude() would not tie them)
+        account__in=PushPreference.objects.filter(category=notice.category, enabled=False).values(
+            "account_id"
+        )
     )
     if notice.audience == Audience.ACCOUNT:
         return subscriptions.filter(account_id=notice.account_id)
@@ -78,6 +86,9 @@ def send(subscription: PushSubscription, data: str) -> bool:
             subscription.delete()
         else:
             logger.warning("push to subscription %s failed: %s", subscription.pk, status)
+        return False
+    except RequestException as error:  # unreachable or slow: the other devices still get it
+        logger.warning("push to subscription %s failed: %s", subscription.pk, type(error).__name__)
         return False
     return True
 
