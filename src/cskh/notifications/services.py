@@ -41,6 +41,13 @@ def _texts(render: Callable[[], tuple[str, str]]) -> dict:
     return texts
 
 
+def _publish_now(*, render: Callable[[], tuple[str, str]], now: datetime, **fields) -> Notice:
+    """A system notice, published at once and pushed (the caller owns the transaction)."""
+    notice = Notice.objects.create(publish_at=now, **fields, **_texts(render))
+    tasks.schedule_push(notice, now=now)
+    return notice
+
+
 def notify_customers(
     *,
     customers: list[Customer],
@@ -51,17 +58,12 @@ def notify_customers(
 ) -> Notice:
     """Tell every account linked to these customers (now or later) something about them."""
     with transaction.atomic():
-        notice = Notice.objects.create(
-            category=category,
-            audience=Audience.CUSTOMERS,
-            link=link,
-            publish_at=now,
-            **_texts(render),
+        notice = _publish_now(
+            audience=Audience.CUSTOMERS, category=category, render=render, link=link, now=now
         )
         NoticeCustomer.objects.bulk_create(
             NoticeCustomer(notice=notice, customer=customer) for customer in customers
         )
-        tasks.schedule_push(notice, now=now)
     return notice
 
 
@@ -73,16 +75,14 @@ def notify_account(
     *, account, category: str, render: Callable[[], tuple[str, str]], link: str = "", now
 ) -> Notice:
     with transaction.atomic():
-        notice = Notice.objects.create(
-            category=category,
+        return _publish_now(
             audience=Audience.ACCOUNT,
             account=account,
+            category=category,
+            render=render,
             link=link,
-            publish_at=now,
-            **_texts(render),
+            now=now,
         )
-        tasks.schedule_push(notice, now=now)
-    return notice
 
 
 def publish(*, notice: Notice, at: datetime, now: datetime) -> Notice:

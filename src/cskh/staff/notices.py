@@ -2,7 +2,7 @@
 a preview, publication now or later, and corrections instead of edits."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -93,7 +93,7 @@ class NoticeForm(forms.ModelForm):
         return list(found.values())
 
 
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(scope.ScopedFormAdmin):
     form = NoticeForm
     list_display = ["title_vi", "category", "audience", "unit", "publish_at", "issuer_unit"]
     list_filter = ["category", "audience"]
@@ -106,15 +106,6 @@ class NoticeAdmin(admin.ModelAdmin):
         if scope.sees_everything(request.user):
             return notices.exclude(audience=Audience.ACCOUNT)
         return notices.filter(issuer_unit__in=scope.units_for(request.user))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class ScopedForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ScopedForm
 
     def has_change_permission(self, request, obj=None):
         # Published notices are never edited silently: publish a correction.

@@ -3,7 +3,7 @@ Every save goes through cskh.outages.services, which applies the rules and tells
 the affected customers."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -92,7 +92,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class OutageAdmin(admin.ModelAdmin):
+class OutageAdmin(scope.ScopedFormAdmin):
     form = OutageForm
     list_display = ["start_at", "end_at", "kind", "unit", "area", "emergency", "cancelled_at"]
     list_filter = ["kind", "emergency"]
@@ -107,15 +107,6 @@ class OutageAdmin(admin.ModelAdmin):
         if scope.sees_everything(request.user):
             return outages
         return outages.filter(unit__in=scope.units_for(request.user))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class ScopedForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ScopedForm
 
     def has_change_permission(self, request, obj=None):
         # No edits once it has ended or was cancelled.

@@ -1,5 +1,6 @@
 """What a staff account may see: its unit and everything under it."""
 
+from django.contrib import admin
 from django.db.models import QuerySet
 
 from cskh.customers.models import Customer, Unit
@@ -30,3 +31,17 @@ def customers_for(user) -> QuerySet[Customer]:
     if unit is None:
         return Customer.objects.none()
     return Customer.objects.filter(unit__path__startswith=unit.path)
+
+
+class ScopedFormAdmin(admin.ModelAdmin):
+    """An admin whose form takes the staff member (`user=`) to limit its choices to the
+    staff member's unit."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ScopedForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return ScopedForm
