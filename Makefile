@@ -45,8 +45,8 @@ chromium:
 	fi
 
 lint: $(VENV)/.testing
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/lint-imports
 
 test: $(VENV)/.testing chromium catalogs lint
