@@ -20,7 +20,7 @@ class ListForm(forms.Form):
 class SubscriptionForm(forms.Form):
     """A browser's PushSubscription (endpoint and keys), as the API and the page send it."""
 
-    endpoint = forms.URLField(max_length=1000)
+    endpoint = forms.URLField(max_length=1000, assume_scheme="https")
     p256dh = forms.CharField(max_length=200)
     auth = forms.CharField(max_length=100)
 

@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 
@@ -92,22 +92,12 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("photos"))
     def photos(self, incident: Incident) -> str:
-        return (
-            format_html(
-                "".join(
-                    format_html(
-                        '<a href="{}"><img src="{}" alt="" width="120" style="margin:4px"></a>',
-                        url,
-                        url,
-                    )
-                    for url in (
-                        reverse("staff:incidents_incident_photo", args=[incident.pk, photo.pk])
-                        for photo in incident.photos.all()
-                    )
-                )
-            )
-            or "—"
-        )
+        urls = [
+            (reverse("staff:incidents_incident_photo", args=[incident.pk, photo.pk]),)
+            for photo in incident.photos.all()
+        ]
+        template = '<a href="{0}"><img src="{0}" alt="" width="120" style="margin:4px"></a>'
+        return format_html_join("", template, urls) or "—"
 
     def get_queryset(self, request):
         incidents = super().get_queryset(request).select_related("unit", "customer", "assigned_to")
