@@ -55,7 +55,8 @@ class Report:
 
 
 def _unit_for_province(province: str) -> Unit:
-    """The power company serving most customers of the province; EVN if none is known."""
+    """The power company serving the province (that of its first known customer; a
+    province is served by one company); EVN, for triage, when none is known."""
     customer = province.strip() and (
         Customer.objects.filter(province__iexact=province.strip())
         .select_related("unit__parent")
