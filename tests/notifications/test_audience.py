@@ -271,8 +271,8 @@ def test_notify_customer_stores_one_notice_whatever_the_number_of_accounts(units
     bystander, _ = linked_account("PE0100")
     now = timezone.now()
 
-    notice = services.notify_customer(
-        customer=customer,
+    notice = services.notify_customers(
+        customers=[customer],
         category=Category.BILL,
         render=render_bill,
         link=f"/customers/{customer.code}/",
@@ -301,8 +301,8 @@ def test_notify_customer_stores_one_notice_whatever_the_number_of_accounts(units
 def test_notify_customer_leaves_the_active_language_as_it_was(units):
     customer = factories.customer()
     with translation.override("en"):
-        services.notify_customer(
-            customer=customer, category=Category.BILL, render=render_bill, now=timezone.now()
+        services.notify_customers(
+            customers=[customer], category=Category.BILL, render=render_bill, now=timezone.now()
         )
         assert translation.get_language() == "en"
 

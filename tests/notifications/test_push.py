@@ -433,8 +433,8 @@ def test_a_personal_notice_is_queued_and_pushed_to_the_linked_accounts(units, fa
     stored(tenant, fake.subscribe("tenant"))
     stored(stranger, fake.subscribe("stranger"))
 
-    notice = services.notify_customer(
-        customer=customer,
+    notice = services.notify_customers(
+        customers=[customer],
         category=Category.BILL,
         render=lambda: ("Hóa đơn tháng 11", "Số tiền: 500.000 đ"),
         link=f"/customers/{customer.code}/",

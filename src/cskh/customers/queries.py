@@ -2,8 +2,6 @@
 
 from datetime import date
 
-from django.utils.translation import gettext as _
-
 from cskh.core import codes
 from cskh.customers.models import CustomerLink, UnitHotline
 
@@ -93,7 +91,3 @@ def personal_data_of_account(sender, *, user, **kwargs):
             for link in links_of(user)
         ],
     )
-
-
-def relation_label(relation: str) -> str:
-    return _("Holder") if relation == CustomerLink.Relation.OWNER else _("Not the holder")

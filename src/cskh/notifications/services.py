@@ -1,6 +1,6 @@
 """Publishing notices and keeping each account's read state.
 
-`notify_customer` is the one function other apps call for personal notices (bill
+`notify_customers` is the one function other apps call for personal notices (bill
 issued, payment received, outage on a linked code, incident status changed): it
 stores the notice once, and every account linked to the customer sees it."""
 
@@ -65,10 +65,6 @@ def notify_customers(
             NoticeCustomer(notice=notice, customer=customer) for customer in customers
         )
     return notice
-
-
-def notify_customer(*, customer: Customer, **kwargs) -> Notice:
-    return notify_customers(customers=[customer], **kwargs)
 
 
 def notify_account(
