@@ -1,8 +1,9 @@
 """Publishing notices and keeping each account's read state.
 
-`notify_customers` is the one function other apps call for personal notices (bill
-issued, payment received, outage on a linked code, incident status changed): it
-stores the notice once, and every account linked to the customer sees it."""
+`notify_customers` is the one function other apps call for notices about customers
+(bill issued, payment received, outage on a linked code): it stores the notice once,
+and every account linked to the customers sees it. `notify_account` tells one account
+(its incident report changed status)."""
 
 import base64
 import binascii
