@@ -17,7 +17,7 @@ ADMIN_PASSWORD = "Admin@12345"  # noqa: S105
 
 LOGINS = [
     ("0900000001", DEMO_PASSWORD, "customer: holder of 2 codes (HCMC, Hà Nội), follows a 3rd"),
-    ("0900000010", STAFF_PASSWORD, "staff of Công ty Điện lực Sài Gòn (PE01) at /staff/"),
+    ("0900000010", STAFF_PASSWORD, "unit administrator of Công ty Điện lực Sài Gòn (PE01) at /staff/"),
     ("0900000000", ADMIN_PASSWORD, "EVN administrator at /staff/ (sees every unit)"),
 ]
 
@@ -135,6 +135,6 @@ def ensure_accounts() -> None:
             "+84900000010", STAFF_PASSWORD, full_name="Phạm Thị Thu", is_staff=True
         )
         StaffMembership.objects.create(user=staff, unit=Unit.objects.get(code="PE01"))
-        staff.groups.add(Group.objects.get(name=roles.CUSTOMER_SERVICE))
+        staff.groups.add(Group.objects.get(name=roles.UNIT_ADMIN))
     if not User.objects.filter(phone="+84900000000").exists():
         User.objects.create_superuser("+84900000000", ADMIN_PASSWORD, full_name="Quản trị EVN")
