@@ -17,7 +17,7 @@ ADMIN_PASSWORD = "Admin@12345"  # noqa: S105
 
 LOGINS = [
     ("0900000001", DEMO_PASSWORD, "customer: holder of 2 codes (HCMC, Hà Nội), follows a 3rd"),
-    ("0900000010", STAFF_PASSWORD, "unit administrator of Công ty Điện lực Sài Gòn (PE01) at /staff/"),
+    ("0900000010", STAFF_PASSWORD, "unit administrator of PC Sài Gòn (PE01) at /staff/"),
     ("0900000000", ADMIN_PASSWORD, "EVN administrator at /staff/ (sees every unit)"),
 ]
 
