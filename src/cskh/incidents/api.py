@@ -87,7 +87,7 @@ def detail(request, incident_id: int):
         "unit": incident.unit.name,
         "timeline": [
             {"status": event.status, "note": event.note, "at": event.at.isoformat()}
-            for event in incident.events.order_by("at", "id")
+            for event in incident.events.all()
         ],
         "photos": [
             reverse("incidents:photo", args=[incident.pk, photo.pk])

@@ -1,7 +1,9 @@
 """What a reporter sees of its reports, and what is already known before reporting."""
 
+from django.db.models import Prefetch
+
 from cskh.customers.models import CustomerLink
-from cskh.incidents.models import Incident, Kind, Status
+from cskh.incidents.models import Incident, IncidentEvent, Kind, Status
 
 
 def of_reporter(account) -> list[Incident]:
@@ -16,7 +18,9 @@ def of_reporter_by_id(account, incident_id: int) -> Incident | None:
     return (
         Incident.objects.filter(reporter=account, pk=incident_id)
         .select_related("customer", "unit")
-        .prefetch_related("photos", "events")
+        .prefetch_related(
+            "photos", Prefetch("events", queryset=IncidentEvent.objects.order_by("at", "id"))
+        )
         .first()
     )
 

@@ -106,7 +106,7 @@ def incident_detail(request, incident_id: int):
     return render(
         request,
         "incidents/detail.html",
-        {"incident": incident, "events": incident.events.order_by("at", "id"), "form": form},
+        {"incident": incident, "events": incident.events.all(), "form": form},
     )
 
 

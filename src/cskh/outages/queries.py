@@ -3,6 +3,7 @@ or for an area (province, district, ward)."""
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from cskh.customers.models import Customer, CustomerLink
@@ -50,9 +51,15 @@ def for_area(*, province: str, district: str = "", ward: str = "", now: datetime
 
 
 def provinces() -> list[str]:
-    return list(
-        Customer.objects.exclude(province="")
-        .order_by("province")
-        .values_list("province", flat=True)
-        .distinct()
+    """The provinces customers live in, for the lookup form (a distinct over every
+    customer, so it is cached for an hour)."""
+    return cache.get_or_set(
+        "outages:provinces",
+        lambda: list(
+            Customer.objects.exclude(province="")
+            .order_by("province")
+            .values_list("province", flat=True)
+            .distinct()
+        ),
+        timeout=3600,
     )

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from cskh.notifications import queries as notifications
@@ -39,7 +40,12 @@ ITEMS = [
 
 def navigation(request) -> dict:
     """Context processor: the five items, the current one marked, and the number of
-    unread notices on "Thông báo" for a logged-in account."""
+    unread notices on "Thông báo" for a logged-in account. Computed only when a
+    template shows the navigation (not on the staff pages)."""
+    return {"navigation": SimpleLazyObject(lambda: _items(request))}
+
+
+def _items(request) -> list[dict]:
     unread = (
         notifications.unread_count(request.user, now=timezone.now())
         if request.user.is_authenticated
@@ -51,4 +57,4 @@ def navigation(request) -> dict:
         current = request.path == url if url == "/" else request.path.startswith(url)
         count = unread if name == "notifications:list" else 0
         items.append({"url": url, "label": label, "icon": icon, "current": current, "count": count})
-    return {"navigation": items}
+    return items
