@@ -29,9 +29,11 @@ CUSTOMER_CODE_MESSAGES = {
 
 
 class PhoneField(forms.CharField):
-    """A Vietnamese mobile number, cleaned to E.164."""
+    """A Vietnamese mobile number (or any Vietnamese number with `mobile_only=False`),
+    cleaned to E.164."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, mobile_only: bool = True, **kwargs):
+        self.mobile_only = mobile_only
         kwargs.setdefault("label", _("Mobile phone number"))
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
@@ -44,7 +46,7 @@ class PhoneField(forms.CharField):
         if value in self.empty_values:
             return value
         try:
-            return codes.normalize_phone(value)
+            return codes.normalize_phone(value, mobile_only=self.mobile_only)
         except codes.InvalidCode as exc:
             raise forms.ValidationError(PHONE_MESSAGES[exc.reason], code=exc.reason) from exc
 

@@ -3,6 +3,7 @@
 Every list is scoped in its queryset: a power company's staff see only the units
 and customers under their unit (cskh.staff.scope)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.db.models import Q
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cskh.accounts.models import LegalDocument, User
 from cskh.core import codes
+from cskh.core.forms import CccdField, CustomerCodeField, PhoneField
+from cskh.customers import services as customer_services
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
 from cskh.incidents.models import Incident
 from cskh.notifications.models import Notice
@@ -48,8 +51,58 @@ class LinkInline(admin.TabularInline):
         return False
 
 
+class CustomerForm(forms.ModelForm):
+    """Staff enter contracts with the same rules customers' input meets: a valid code
+    whose unit prefix exists, a Vietnamese phone, a 12-digit CCCD."""
+
+    code = CustomerCodeField()
+    contract_phone = PhoneField(label=_("phone on the contract"), mobile_only=False, required=False)
+    holder_cccd = CccdField(label=_("holder's CCCD number"), required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "code",
+            "name",
+            "address",
+            "ward",
+            "district",
+            "province",
+            "unit",
+            "substation",
+            "feeder",
+            "purpose",
+            "voltage",
+            "households",
+            "contract_phone",
+            "holder_cccd",
+            "status",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        code, unit = data.get("code"), data.get("unit")
+        if code and unit:
+            owner = customer_services.resolve_unit(code)
+            if owner is None:
+                self.add_error(
+                    "code", _("No EVN unit has the code this customer code starts with.")
+                )
+            elif not unit.path.startswith(owner.path):
+                self.add_error(
+                    "unit",
+                    _(
+                        "A customer code starting with %(prefix)s belongs to %(unit)s "
+                        "or a unit under it."
+                    )
+                    % {"prefix": owner.code, "unit": owner},
+                )
+        return data
+
+
 @admin.register(Customer, site=site)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm
     list_display = ["code", "name", "address", "unit", "purpose", "status"]
     list_filter = ["status", "purpose"]
     search_fields = ["code", "name", "contract_phone"]
@@ -153,13 +206,8 @@ class StaffMembershipAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-@admin.register(PersonalDataAccess, site=site)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
-    list_display = ["accessed_at", "staff", "customer", "action"]
-    ordering = ["-accessed_at", "-id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(customer__in=scope.customers_for(request.user))
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: seen, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -169,6 +217,15 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PersonalDataAccess, site=site)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ["accessed_at", "staff", "customer", "action"]
+    ordering = ["-accessed_at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(customer__in=scope.customers_for(request.user))
 
 
 @admin.register(LegalDocument, site=site)
@@ -187,7 +244,7 @@ site.register(Incident, IncidentAdmin)
 
 
 @admin.register(LogEntry, site=site)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     """Who did what and when in the back-office (notices, outages, incident reports …):
     Django's admin log, read-only, for EVN administrators."""
 
@@ -201,12 +258,3 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
