@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.e2e.phone import PHONE
+
 # Playwright's sync API runs an event loop in the test thread; Django would then
 # refuse ORM calls made by the test itself (factories, refresh_from_db). Django
 # reads this variable at each call, so setting it before any test runs is enough.
@@ -23,12 +25,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PHONE = {
-    "viewport": {"width": 360, "height": 800},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 TIMEOUT_MS = 10_000
 
 expect.set_options(timeout=TIMEOUT_MS)

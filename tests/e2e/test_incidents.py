@@ -14,11 +14,11 @@ from cskh.incidents.models import Incident, Kind, Status
 from cskh.notifications.models import Category, Notice
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE_WIDTH = 360
 NOTICES = reverse("notifications:list")
 DESCRIPTION = "Dây điện bị đứt, rơi xuống vỉa hè trước nhà."
 NOTE = "Đội sửa chữa đã nối lại dây và kiểm tra an toàn."
@@ -41,11 +41,6 @@ def desktop(browser: Browser, live_server):
 def notices_link(page: Page):
     """ "Thông báo" in the bottom navigation."""
     return page.get_by_role("navigation", name="Menu chính").locator(f'a[href="{NOTICES}"]')
-
-
-def expect_no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px phone"
 
 
 def staff_log_in(page: Page) -> None:
@@ -103,7 +98,8 @@ def test_a_fallen_wire_from_report_to_rating(page: Page, desktop: Page, log_in, 
     expect(page.get_by_role("heading", level=1)).to_have_text(incident.ticket_no)
     picture = page.get_by_role("img", name="Ảnh 1 của phiếu báo")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == 64
+    picture.scroll_into_view_if_needed()  # the photo loads lazily
+    expect(picture).to_have_js_property("naturalWidth", 64)  # it really is the image
     timeline = page.locator("ol.timeline")
     expect(timeline.locator("li")).to_have_count(1)
     expect(timeline).to_contain_text("Đã tiếp nhận")

@@ -14,20 +14,15 @@ from playwright.sync_api import Page, expect
 from cskh.accounts.models import User
 from cskh.customers.models import CustomerLink
 from tests import factories
+from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = settings.BASE_DIR / "var" / "e2e-home.png"
-PHONE_WIDTH = 360
 
 
 def expect_language(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
-
-
-def expect_no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px phone"
 
 
 def expect_every_control_labelled(page: Page) -> int:

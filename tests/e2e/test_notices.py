@@ -16,11 +16,11 @@ from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE_WIDTH = 360
 TITLE = "Ngừng cấp điện khu vực Quận 1"
 TITLE_EN = "Planned outage in District 1"
 LIST = reverse("notifications:list")
@@ -46,11 +46,6 @@ def expect_badge(page: Page, count: int | None) -> None:
         expect(badge).to_have_text(f"{count} chưa đọc")
     else:
         expect(badge).to_have_count(0)
-
-
-def expect_no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px phone"
 
 
 def compose_and_publish(page: Page) -> Notice:
