@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "cskh.notifications",
     "cskh.outages",
     "cskh.incidents",
+    "cskh.metering",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",

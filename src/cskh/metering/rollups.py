@@ -1,0 +1,61 @@
+"""Rebuilding the monthly rollups from the daily readings.
+
+Imports keep MonthlyUsage current incrementally (ingest.py); this recomputes it from
+scratch for some meters — the repair tool (`manage.py rebuild_rollups`) and the check
+that the incremental path agrees with the definition."""
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from cskh.metering.models import MonthlyUsage, Quality, Reading
+
+
+def computed(meter_ids) -> list[MonthlyUsage]:
+    """MonthlyUsage rows as the definition gives them, from the daily readings."""
+    groups = (
+        Reading.objects.filter(meter_id__in=meter_ids)
+        .annotate(month=TruncMonth("reading_date"))
+        .values("meter_id", "month", "register")
+        .annotate(
+            total=Sum("wh"),
+            days=Count("reading_date"),
+            estimated=Count("reading_date", filter=Q(quality=Quality.ESTIMATED)),
+            first=Min("reading_date"),
+            last=Max("reading_date"),
+        )
+        .order_by("meter_id", "month", "register")
+    )
+    rows = []
+    for group in groups:
+        last_index = (
+            Reading.objects.filter(
+                meter_id=group["meter_id"], register=group["register"], reading_date=group["last"]
+            )
+            .values_list("index_wh", flat=True)
+            .get()
+        )
+        rows.append(
+            MonthlyUsage(
+                meter_id=group["meter_id"],
+                month=group["month"],
+                register=group["register"],
+                wh=group["total"],
+                days=group["days"],
+                estimated_days=group["estimated"],
+                first_date=group["first"],
+                last_date=group["last"],
+                last_index_wh=last_index,
+            )
+        )
+    return rows
+
+
+def rebuild(meter_ids) -> int:
+    """Replace the rollups of these meters by the computed ones; return how many."""
+    meter_ids = list(meter_ids)
+    with transaction.atomic():
+        rows = computed(meter_ids)
+        MonthlyUsage.objects.filter(meter_id__in=meter_ids).delete()
+        MonthlyUsage.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
