@@ -26,6 +26,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -276,3 +280,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django_tasks_db": {"level": "WARNING"}},
 }
+
+# Meter data (metering/ingest.py): what a register can advance in one day, and how far a
+# kWh sent may differ from the index advance × multiplier (rounding in the MDMS).
+METERING_MAX_DAILY_ADVANCE_KWH = env_int("METERING_MAX_DAILY_ADVANCE_KWH", 100_000)
+METERING_KWH_TOLERANCE_WH = env_int("METERING_KWH_TOLERANCE_WH", 10)

@@ -70,7 +70,6 @@ class ImportBatch(models.Model):
         help_text=_("Empty for EVN-wide imports by an operator."),
     )
     received_at = models.DateTimeField(_("received at"))
-    finished_at = models.DateTimeField(_("finished at"))
     rows_total = models.PositiveBigIntegerField(_("rows"), default=0)
     rows_new = models.PositiveBigIntegerField(_("new"), default=0)
     rows_unchanged = models.PositiveBigIntegerField(_("unchanged"), default=0)

@@ -38,7 +38,6 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('COMMAND', 'import command'), ('API', 'ingestion API')], max_length=7, verbose_name='channel')),
                 ('source', models.CharField(max_length=200, verbose_name='source')),
                 ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('finished_at', models.DateTimeField(verbose_name='finished at')),
                 ('rows_total', models.PositiveBigIntegerField(default=0, verbose_name='rows')),
                 ('rows_new', models.PositiveBigIntegerField(default=0, verbose_name='new')),
                 ('rows_unchanged', models.PositiveBigIntegerField(default=0, verbose_name='unchanged')),
