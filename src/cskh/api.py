@@ -6,6 +6,8 @@ from cskh.accounts.api import auth_router, me_router
 from cskh.core import api as core_api
 from cskh.customers.api import router as customers_router
 from cskh.incidents.api import router as incidents_router
+from cskh.metering.api import router as metering_router
+from cskh.metering.ingest_api import router as ingest_router
 from cskh.notifications.api import router as notifications_router
 from cskh.outages.api import router as outages_router
 
@@ -20,6 +22,8 @@ core_api.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/customers", customers_router)
+api.add_router("/customers", metering_router)  # /{code}/consumption, /readings, /export
 api.add_router("/notifications", notifications_router)
 api.add_router("/outages", outages_router)
 api.add_router("/incidents", incidents_router)
+api.add_router("/ingest", ingest_router)

@@ -112,8 +112,9 @@ def import_readings(
     with connection.cursor() as cursor:
         try:
             _drop_temp_tables(cursor)
-            dialect.load_staging(cursor, readings)
-            first, last = dialect.date_span(cursor)
+            with transaction.atomic():  # a refused file leaves the connection usable
+                dialect.load_staging(cursor, readings)
+                first, last = dialect.date_span(cursor)
             if first is not None:
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
@@ -126,7 +127,7 @@ def import_readings(
                 )
                 _classify(cursor, dialect, unit=unit, today=today, multi_day=first != last)
                 _write(cursor, dialect, batch)
-                rejections = first_rejections(batch)
+                rejections = rejections_page(batch)
         finally:
             _drop_temp_tables(cursor)
     return Result(batch=batch, rejections=rejections)
@@ -240,8 +241,10 @@ class _SQLite(_Dialect):
         cursor.executemany(sql, batch)
 
     def is_date(self, text: str) -> str:
+        # date() alone keeps 2026-02-30; a modifier makes it normalise it (to 03-02).
         return (
-            f"({text} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND date({text}) IS {text})"
+            f"({text} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
+            f"AND date({text}, '+0 days') IS {text})"
         )
 
     def to_date(self, text: str) -> str:
@@ -288,8 +291,6 @@ def _copy_problem(exc) -> str:
 def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day: bool) -> None:
     """Steps 1–4 of the module docstring: temp tables ingest_rows … ingest_final."""
     scope = unit.path if unit else "/"
-    max_advance_wh = settings.METERING_MAX_DAILY_ADVANCE_KWH * 1000
-    tolerance_wh = settings.METERING_KWH_TOLERANCE_WH
     filled = "COALESCE({}, '') <> ''".format
     cursor.execute(
         f"""
@@ -359,45 +360,55 @@ def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day:
     batch_previous = (
         """
         LEFT JOIN (
-            SELECT line, lag(d) OVER w AS d, lag(index_wh) OVER w AS index_wh
+            SELECT line, lag(d) OVER w AS d, lag(index_wh) OVER w AS index_wh,
+                   lag(line) OVER w AS line_before
             FROM ingest_rows WHERE error IS NULL
             WINDOW w AS (PARTITION BY meter_id, register ORDER BY d)
         ) b ON b.line = r.line
         """
         if multi_day
-        else "LEFT JOIN (SELECT CAST(NULL AS date) AS d, CAST(NULL AS bigint) AS index_wh) b "
-        "ON 1 = 0"
+        else "LEFT JOIN (SELECT CAST(NULL AS date) AS d, CAST(NULL AS bigint) AS index_wh, "
+        "CAST(NULL AS bigint) AS line_before) b ON 1 = 0"
     )
     yesterday = d.day_before("r.d")
-    # The previous reading: the batch's own day before, else the stored day before,
-    # else the latest of the batch's earlier day and the month's last stored reading.
+    # The previous reading (`source`): the batch's own day before (B), else the stored
+    # day before (P), else the later of the batch's earlier day (B) and the month's last
+    # stored reading (M). `stored_yesterday` stays for when a batch row it used is rejected.
     cursor.execute(
         f"""
         CREATE TEMP TABLE ingest_merge AS
-        SELECT r.line, r.meter_id, r.d, r.register, r.index_wh, r.given_wh, r.q,
-               r.multiplier, r.digits, r.installed_date, {d.month_of("r.d")} AS month,
-               e.index_wh AS old_index_wh, e.wh AS old_wh, e.quality AS old_q,
-               e.batch_id AS old_batch,
-               CASE WHEN b.d = {yesterday} THEN b.d
-                    WHEN p.index_wh IS NOT NULL THEN {yesterday}
-                    WHEN b.d IS NOT NULL AND (mu.last_date IS NULL OR mu.last_date >= r.d
-                                              OR b.d >= mu.last_date) THEN b.d
-                    WHEN mu.last_date < r.d THEN mu.last_date END AS prev_d,
-               CASE WHEN b.d = {yesterday} THEN b.index_wh
-                    WHEN p.index_wh IS NOT NULL THEN p.index_wh
-                    WHEN b.d IS NOT NULL AND (mu.last_date IS NULL OR mu.last_date >= r.d
-                                              OR b.d >= mu.last_date) THEN b.index_wh
-                    WHEN mu.last_date < r.d THEN mu.last_index_wh END AS prev_index,
-               mu.first_date AS month_first, mu.last_date AS month_last
-        FROM ingest_rows r
-        {batch_previous}
-        LEFT JOIN metering_reading e
-               ON e.reading_date = r.d AND e.meter_id = r.meter_id AND e.register = r.register
-        LEFT JOIN metering_reading p ON p.reading_date = {yesterday}
-               AND p.meter_id = r.meter_id AND p.register = r.register
-        LEFT JOIN metering_monthlyusage mu ON mu.meter_id = r.meter_id
-               AND mu.month = {d.month_of("r.d")} AND mu.register = r.register
-        WHERE r.error IS NULL
+        SELECT x.line, x.meter_id, x.d, x.register, x.index_wh, x.given_wh, x.q,
+               x.multiplier, x.digits, x.installed_date, x.month, x.old_index_wh, x.old_wh,
+               x.old_q, x.old_batch, x.stored_yesterday, x.month_first, x.month_last,
+               CASE x.source WHEN 'B' THEN x.b_d WHEN 'P' THEN {d.day_before("x.d")}
+                             WHEN 'M' THEN x.month_last END AS prev_d,
+               CASE x.source WHEN 'B' THEN x.b_index WHEN 'P' THEN x.stored_yesterday
+                             WHEN 'M' THEN x.month_last_index END AS prev_index,
+               CASE x.source WHEN 'B' THEN x.b_line END AS prev_line
+        FROM (
+            SELECT r.line, r.meter_id, r.d, r.register, r.index_wh, r.given_wh, r.q,
+                   r.multiplier, r.digits, r.installed_date, {d.month_of("r.d")} AS month,
+                   e.index_wh AS old_index_wh, e.wh AS old_wh, e.quality AS old_q,
+                   e.batch_id AS old_batch, p.index_wh AS stored_yesterday,
+                   b.d AS b_d, b.index_wh AS b_index, b.line_before AS b_line,
+                   mu.first_date AS month_first, mu.last_date AS month_last,
+                   mu.last_index_wh AS month_last_index,
+                   CASE WHEN b.d = {yesterday} THEN 'B'
+                        WHEN p.index_wh IS NOT NULL THEN 'P'
+                        WHEN b.d IS NOT NULL AND (mu.last_date IS NULL OR mu.last_date >= r.d
+                                                  OR b.d >= mu.last_date) THEN 'B'
+                        WHEN mu.last_date < r.d THEN 'M' END AS source
+            FROM ingest_rows r
+            {batch_previous}
+            LEFT JOIN metering_reading e
+                   ON e.reading_date = r.d AND e.meter_id = r.meter_id
+                  AND e.register = r.register
+            LEFT JOIN metering_reading p ON p.reading_date = {yesterday}
+                   AND p.meter_id = r.meter_id AND p.register = r.register
+            LEFT JOIN metering_monthlyusage mu ON mu.meter_id = r.meter_id
+                   AND mu.month = {d.month_of("r.d")} AND mu.register = r.register
+            WHERE r.error IS NULL
+        ) x
         """
     )
     _find_previous_in_month(cursor, d)
@@ -429,6 +440,32 @@ def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day:
         WHERE prev_d IS NULL AND given_wh IS NULL
         """
     )
+    _final(cursor, d)
+    # A row measured from a batch row that turned out bad is measured again from what
+    # that row was measured from (or from the stored day before), until none is left.
+    while True:
+        cursor.execute(
+            f"""
+            UPDATE ingest_merge SET
+                prev_d = CASE WHEN ingest_merge.stored_yesterday IS NOT NULL
+                              THEN {d.day_before("ingest_merge.d")} ELSE f.prev_d END,
+                prev_index = COALESCE(ingest_merge.stored_yesterday, f.prev_index),
+                prev_line = CASE WHEN ingest_merge.stored_yesterday IS NULL THEN f.prev_line END
+            FROM ingest_final f
+            WHERE ingest_merge.prev_line = f.line AND f.outcome NOT IN ('N', 'S', 'C')
+            """
+        )
+        if not cursor.rowcount:
+            break
+        _final(cursor, d)
+
+
+def _final(cursor, d: _Dialect) -> None:
+    """Step 4: ingest_final, each row's energy, problem and outcome (N new, S same,
+    C corrected, or the problem's reason)."""
+    max_advance_wh = settings.METERING_MAX_DAILY_ADVANCE_KWH * 1000
+    tolerance_wh = settings.METERING_KWH_TOLERANCE_WH
+    cursor.execute("DROP TABLE IF EXISTS ingest_final")
     register_max = "(power(10, digits) * 1000)"
     days = d.days_between("COALESCE(prev_d, " + d.day_before("d") + ")", "d")
     cursor.execute(
@@ -585,11 +622,10 @@ def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
     )
 
 
-def first_rejections(batch: ImportBatch) -> list[Rejection]:
-    return [
-        Rejection(line=row.line, reason=row.reason, content=row.content)
-        for row in batch.rejections.order_by("line")[:REPORT_LIMIT]
-    ]
+def rejections_page(batch: ImportBatch, offset: int = 0) -> list[Rejection]:
+    """REPORT_LIMIT rejected rows of a batch from `offset`, by line."""
+    rows = batch.rejections.order_by("line")[offset : offset + REPORT_LIMIT]
+    return [Rejection(line=row.line, reason=row.reason, content=row.content) for row in rows]
 
 
 def rejections_of(batch: ImportBatch) -> Iterator[Rejection]:

@@ -16,13 +16,16 @@ from cskh.core.forms import CccdField, CustomerCodeField, PhoneField
 from cskh.customers import services as customer_services
 from cskh.customers.models import Customer, CustomerLink, Meter, Unit, UnitHotline
 from cskh.incidents.models import Incident
+from cskh.metering.models import ImportBatch, IngestKey
 from cskh.notifications.models import Notice
 from cskh.outages.models import Outage
 from cskh.staff import scope
 from cskh.staff.incidents import IncidentAdmin
+from cskh.staff.metering import ImportBatchAdmin, IngestKeyAdmin, MeterAdmin
 from cskh.staff.models import PersonalDataAccess, StaffMembership
 from cskh.staff.notices import NoticeAdmin
 from cskh.staff.outages import OutageAdmin
+from cskh.staff.readonly import ReadOnlyAdmin
 
 
 class StaffSite(admin.AdminSite):
@@ -206,19 +209,6 @@ class StaffMembershipAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record of what happened: seen, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PersonalDataAccess, site=site)
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
     list_display = ["accessed_at", "staff", "customer", "action"]
@@ -241,6 +231,9 @@ class LegalDocumentAdmin(admin.ModelAdmin):
 site.register(Notice, NoticeAdmin)
 site.register(Outage, OutageAdmin)
 site.register(Incident, IncidentAdmin)
+site.register(Meter, MeterAdmin)
+site.register(IngestKey, IngestKeyAdmin)
+site.register(ImportBatch, ImportBatchAdmin)
 
 
 @admin.register(LogEntry, site=site)

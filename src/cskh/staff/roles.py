@@ -50,7 +50,22 @@ INCIDENTS = [
     "incidents.view_incidentnote",
     "incidents.add_incidentnote",
 ]
-ROLES[UNIT_ADMIN] = ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES + INCIDENTS
+METER_DATA = [
+    "metering.view_importbatch",
+    "metering.view_rejectedrow",
+    "metering.view_ingestkey",
+    "metering.add_ingestkey",
+    "metering.change_ingestkey",
+    "metering.view_startindex",
+    "metering.add_startindex",
+    "metering.change_startindex",
+    "metering.view_multiplierperiod",
+    "metering.add_multiplierperiod",
+    "metering.change_multiplierperiod",
+]
+ROLES[UNIT_ADMIN] = (
+    ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES + INCIDENTS + METER_DATA
+)
 ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES, *INCIDENTS]
 ROLES[SUPPORT_AGENT] = ["customers.view_unit", "customers.view_customer", *INCIDENTS]
 ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES]
