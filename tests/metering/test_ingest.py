@@ -18,7 +18,7 @@ from cskh.metering.models import (
     StartIndex,
 )
 from tests import factories
-from tests.metering.files import HEADER, TODAY, csv_of, days, reasons, row, send
+from tests.metering.files import HEADER, csv_of, days, reasons, row, send
 
 pytestmark = pytest.mark.django_db
 
@@ -373,7 +373,7 @@ def test_an_unreadable_file_is_refused_whole(meter, data, problem):
 @pytest.mark.parametrize(
     ("bad", "line"),
     [
-        ("{code},{meter},2026-11-03,KT,3,,,,".encode(), 4),  # too many columns
+        (b"{code},{meter},2026-11-03,KT,3,,,,", 4),  # too many columns
         (b"{code},{meter}", 4),  # too few
         ("{code},{meter},2026-11-03,KT,3,,Đúng".encode("cp1258"), 4),  # not UTF-8
         (b"x" * (MAX_LINE_BYTES + 1), 4),
