@@ -73,7 +73,14 @@ STAGING_COLUMNS = (
     "kwh",
     "quality",
 )
-TEMP_TABLES = ("ingest_staging", "ingest_rows", "ingest_dups", "ingest_merge", "ingest_final")
+TEMP_TABLES = (
+    "ingest_staging",
+    "ingest_parsed",
+    "ingest_rows",
+    "ingest_dups",
+    "ingest_merge",
+    "ingest_final",
+)
 REPORT_LIMIT = 1000
 SQLITE_BATCH_ROWS = 5000
 
@@ -114,7 +121,9 @@ def import_readings(
             _drop_temp_tables(cursor)
             with transaction.atomic():  # a refused file leaves the connection usable
                 dialect.load_staging(cursor, readings)
-                first, last = dialect.date_span(cursor)
+                _parse(cursor, dialect, unit=unit, today=today)
+            cursor.execute("SELECT min(d), max(d) FROM ingest_rows WHERE error IS NULL")
+            first, last = map(_as_date, cursor.fetchone())
             if first is not None:
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
@@ -125,7 +134,7 @@ def import_readings(
                     unit=unit,
                     received_at=now,
                 )
-                _classify(cursor, dialect, unit=unit, today=today, multi_day=first != last)
+                _classify(cursor, dialect, multi_day=first != last)
                 _write(cursor, dialect, batch)
                 rejections = rejections_page(batch)
         finally:
@@ -153,17 +162,13 @@ class _Dialect:
     def is_decimal(self, text: str) -> str:
         return f"({text} REGEXP '{self.DECIMAL}')"
 
-    def date_span(self, cursor) -> tuple[date | None, date | None]:
-        """The first and last well-formed reading dates in the staging table."""
-        cursor.execute(
-            f"SELECT min(d), max(d) FROM (SELECT CASE WHEN {self.is_date('reading_date')} "
-            f"THEN {self.to_date('reading_date')} END AS d FROM ingest_staging) s"
-        )
-        first, last = cursor.fetchone()
-        return _as_date(first), _as_date(last)
+    def analyze(self, cursor, table: str, *columns: str) -> None:
+        """Give the planner the temp table's statistics (autovacuum never sees them)."""
 
 
 class _Postgres(_Dialect):
+    FENCE = "OFFSET 0"
+
     def lock(self, cursor) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('metering_ingest'))")
         cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -183,16 +188,21 @@ class _Postgres(_Dialect):
         except psycopg.errors.DataError as exc:
             raise BadFile(_copy_problem(exc), line=_copy_line(exc)) from exc
 
+    def analyze(self, cursor, table: str, *columns: str) -> None:
+        # The columns joins, filters and groups use: sampling every column costs more.
+        cursor.execute(f"ANALYZE {table} ({', '.join(columns)})")
+
     def is_decimal(self, text: str) -> str:
         return f"({text} ~ '{self.DECIMAL}')"
 
     def is_date(self, text: str) -> str:
-        # The pattern first, so that the cast never sees a malformed date.
+        # The pattern first, so that no cast sees a malformed date; days 29–31 must
+        # survive a round trip through the first of their month.
         return (
-            f"(CASE WHEN {text} ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' "
-            f"THEN substr({text}, 9, 2)::int <= extract(day from "
-            f"(substr({text}, 1, 8) || '01')::date + interval '1 month' - interval '1 day') "
-            f"ELSE false END)"
+            f"(CASE WHEN {text} !~ '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' "
+            f"THEN false WHEN substr({text}, 9, 2) <= '28' THEN true "
+            f"ELSE to_char((substr({text}, 1, 8) || '01')::date "
+            f"+ (substr({text}, 9, 2)::int - 1), 'YYYY-MM-DD') = {text} END)"
         )
 
     def to_date(self, text: str) -> str:
@@ -218,6 +228,8 @@ class _Postgres(_Dialect):
 
 
 class _SQLite(_Dialect):
+    FENCE = "LIMIT -1 OFFSET 0"
+
     def load_staging(self, cursor, readings: ReadingsFile) -> None:
         cursor.execute(
             "CREATE TEMP TABLE ingest_staging (line integer, "
@@ -288,8 +300,10 @@ def _copy_problem(exc) -> str:
     return str(_("the file is not UTF-8 text."))
 
 
-def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day: bool) -> None:
-    """Steps 1–4 of the module docstring: temp tables ingest_rows … ingest_final."""
+def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
+    """Step 1: ingest_rows, each line parsed (every expression once: the fence keeps the
+    planner from copying them into the outer query), checked on its own and matched to
+    its meter."""
     scope = unit.path if unit else "/"
     filled = "COALESCE({}, '') <> ''".format
     cursor.execute(
@@ -298,37 +312,36 @@ def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day:
         SELECT p.line, p.register, p.d, p.index_wh, p.given_wh, p.q,
                m.id AS meter_id, m.digits, m.installed_date,
                COALESCE(mp.multiplier, m.multiplier) AS multiplier,
-               COALESCE(p.error, CASE
+               CASE
+                   WHEN p.incomplete THEN 'missing_value'
+                   WHEN p.d IS NULL THEN 'bad_date'
+                   WHEN p.register NOT IN ('KT', 'BT', 'CD', 'TD') THEN 'bad_register'
+                   WHEN p.index_wh IS NULL OR (p.kwh_sent AND p.given_wh IS NULL)
+                        THEN 'bad_number'
+                   WHEN p.q IS NULL THEN 'bad_quality'
                    WHEN p.d >= %s THEN 'future_date'
                    WHEN m.id IS NULL THEN 'unknown_meter'
                    WHEN substr(m.unit_path, 1, length(%s)) <> %s THEN 'other_unit'
                    WHEN (m.registers = 'KT') <> (p.register = 'KT') THEN 'wrong_register'
                    WHEN p.index_wh < 0 OR p.index_wh >= power(10, m.digits) * 1000
                         OR p.given_wh < 0 THEN 'absurd'
-               END) AS error
+               END AS error
         FROM (
             SELECT s.line, s.customer_code, s.meter_no, s.register,
+                   NOT ({filled("s.customer_code")} AND {filled("s.meter_no")}
+                        AND {filled("s.reading_date")} AND {filled("s.register")}
+                        AND {filled("s.index_kwh")}) AS incomplete,
                    CASE WHEN {d.is_date("s.reading_date")}
                         THEN {d.to_date("s.reading_date")} END AS d,
                    CASE WHEN {d.is_decimal("s.index_kwh")}
                         THEN {d.to_wh("s.index_kwh")} END AS index_wh,
+                   {filled("s.kwh")} AS kwh_sent,
                    CASE WHEN {d.is_decimal("s.kwh")} THEN {d.to_wh("s.kwh")} END AS given_wh,
                    CASE lower(COALESCE(s.quality, ''))
                         WHEN '' THEN 'A' WHEN 'actual' THEN 'A'
-                        WHEN 'estimated' THEN 'E' WHEN 'corrected' THEN 'C' END AS q,
-                   CASE
-                       WHEN NOT ({filled("s.customer_code")} AND {filled("s.meter_no")}
-                                 AND {filled("s.reading_date")} AND {filled("s.register")}
-                                 AND {filled("s.index_kwh")}) THEN 'missing_value'
-                       WHEN NOT {d.is_date("s.reading_date")} THEN 'bad_date'
-                       WHEN s.register NOT IN ('KT', 'BT', 'CD', 'TD') THEN 'bad_register'
-                       WHEN NOT {d.is_decimal("s.index_kwh")}
-                            OR ({filled("s.kwh")} AND NOT {d.is_decimal("s.kwh")})
-                            THEN 'bad_number'
-                       WHEN lower(COALESCE(s.quality, ''))
-                            NOT IN ('', 'actual', 'estimated', 'corrected') THEN 'bad_quality'
-                   END AS error
+                        WHEN 'estimated' THEN 'E' WHEN 'corrected' THEN 'C' END AS q
             FROM ingest_staging s
+            {d.FENCE}
         ) p
         LEFT JOIN (
             SELECT m.id, m.number, m.registers, m.digits, m.multiplier, m.installed_date,
@@ -343,6 +356,11 @@ def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day:
         """,
         [today, scope, scope],
     )
+    d.analyze(cursor, "ingest_rows", "line", "meter_id", "d", "register", "error")
+
+
+def _classify(cursor, d: _Dialect, *, multi_day: bool) -> None:
+    """Steps 2–4 of the module docstring: duplicates, ingest_merge, ingest_final."""
     cursor.execute(
         """
         CREATE TEMP TABLE ingest_dups AS
@@ -411,6 +429,7 @@ def _classify(cursor, d: _Dialect, *, unit: Unit | None, today: date, multi_day:
         ) x
         """
     )
+    d.analyze(cursor, "ingest_merge", "line", "meter_id", "d", "register", "prev_line")
     _find_previous_in_month(cursor, d)
     # Nothing earlier this month: the last reading of the latest earlier month.
     cursor.execute(
@@ -500,6 +519,7 @@ def _final(cursor, d: _Dialect) -> None:
         """,
         [max_advance_wh, max_advance_wh, tolerance_wh],
     )
+    d.analyze(cursor, "ingest_final", "line", "meter_id", "d", "register", "outcome")
 
 
 def _find_previous_in_month(cursor, d: _Dialect) -> None:
