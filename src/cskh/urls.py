@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("cskh.notifications.urls")),
     path("", include("cskh.outages.urls")),
     path("", include("cskh.incidents.urls")),
+    path("", include("cskh.metering.urls")),
     path("", include("cskh.web.urls")),
 ]

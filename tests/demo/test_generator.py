@@ -272,7 +272,9 @@ def test_every_mobile_prefix_gives_valid_mobile_numbers(prefix):
             assert codes.normalize_phone(phone) == phone
 
 
-def test_meter_numbers_are_unique_and_every_customer_has_one(demo):
+def test_meter_numbers_are_unique_and_every_customer_has_one_installed(demo):
     numbers = list(Meter.objects.values_list("number", flat=True))
-    assert len(numbers) == len(set(numbers)) == Customer.objects.count()
-    assert not Customer.objects.filter(meters__isnull=True).exists()
+    installed = Meter.objects.filter(removed_date__isnull=True)
+    assert len(numbers) == len(set(numbers))
+    assert installed.count() == installed.values("customer").distinct().count()
+    assert installed.count() == Customer.objects.count()

@@ -1,15 +1,18 @@
 """Load the demo data: units, showcase customers, generated customers, generated
-customer accounts, demo logins.
+customer accounts, demo logins, two years of daily meter readings.
 
-Idempotent: running it again changes nothing. `--customers N` sets how many
-generated customers there are, `--accounts M` how many generated accounts follow
-them (benchmarks use 1,000,000 and 300,000; `make run` none)."""
+Idempotent: running it again changes nothing (on a later day it adds the readings of
+the days that have passed). `--customers N` sets how many generated customers there
+are, `--accounts M` how many generated accounts follow them (benchmarks use 1,000,000
+and 300,000; `make run` none), `--readings K` how many of the generated customers
+have readings besides the showcase ones."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from cskh.demo import accounts as demo_accounts
-from cskh.demo import generator, incidents, notices, outages
+from cskh.demo import generator, incidents, notices, outages, readings
 
 
 class Command(BaseCommand):
@@ -23,9 +26,21 @@ class Command(BaseCommand):
             default=0,
             help=f"generated customer accounts (+8497…, password {demo_accounts.DEMO_PASSWORD})",
         )
+        parser.add_argument(
+            "--readings",
+            type=int,
+            dest="with_readings",
+            default=readings.DEFAULT_CUSTOMERS,
+            help="generated customers with two years of daily readings (the first ones; "
+            "the showcase customers and two time-of-use ones always have them)",
+        )
         parser.add_argument("--seed", type=int, default=generator.SEED)
 
-    def handle(self, *args, customers: int, accounts: int, seed: int, **options):
+    def handle(
+        self, *args, customers: int, accounts: int, with_readings: int, seed: int, **options
+    ):
+        if with_readings < 0:
+            raise CommandError("--readings is 0 or more.")
         if accounts and customers < 1:
             raise CommandError("--accounts needs generated customers to link (--customers).")
         if not 0 <= accounts <= generator.MAX_ACCOUNTS:
@@ -42,12 +57,20 @@ class Command(BaseCommand):
         notices.ensure_notices()
         outages.ensure_outage()
         incidents.ensure_incident()
+        batch = readings.load_readings(
+            customers=min(with_readings, customers),
+            generated=customers,
+            seed=seed,
+            today=timezone.localdate(),
+            now=timezone.now(),
+        )
         summary = f"demo data: {created} new customers of {customers}"
         if accounts:
             summary += (
                 f"; {new_accounts} new accounts of {accounts} "
                 f"({generator.account_phone(0)}…, password {demo_accounts.DEMO_PASSWORD})"
             )
+        summary += f"; {batch.rows_new if batch else 0} new daily readings"
         self.stdout.write(f"{summary}; logins:")
         for phone, password, role in demo_accounts.LOGINS:
             self.stdout.write(f"  {phone} / {password}  ({role})")
