@@ -37,7 +37,7 @@ from django.db.models import Max
 
 from cskh.customers.models import Customer, Meter
 from cskh.demo import generator
-from cskh.metering import export, ingest
+from cskh.metering import csvfile, export, ingest
 from cskh.metering.models import ImportBatch, MonthlyUsage, StartIndex
 
 ORIGIN = date(2024, 1, 1)  # the series are simulated from here: never move it
@@ -404,24 +404,6 @@ def demo_customers(
     return result
 
 
-class _Stream:
-    """A binary file-like `read(n)` over an iterator of byte chunks."""
-
-    def __init__(self, chunks: Iterable[bytes]):
-        self._chunks, self._buffer = iter(chunks), b""
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, b"")
-            if not chunk:
-                break
-            self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-
 class DemoReadingsRejected(RuntimeError):
     """The import refused some generated rows: the generator and the import disagree."""
 
@@ -496,7 +478,7 @@ def load_readings(
     if head is None:
         return None
     result = ingest.import_readings(
-        _Stream(export.csv_chunks(itertools.chain([head], rows))),
+        csvfile.ChunkReader(export.csv_chunks(itertools.chain([head], rows))),
         source=f"demo readings (seed {seed})",
         channel=ImportBatch.Channel.COMMAND,
         unit=None,

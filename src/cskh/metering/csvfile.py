@@ -10,14 +10,15 @@ import codecs
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from django.utils.translation import gettext_lazy as _
 
 from cskh.core.errors import InvalidInput
+from cskh.metering import export
 
-COLUMNS = ("customer_code", "meter_no", "reading_date", "register", "index_kwh", "kwh", "quality")
+COLUMNS = export.CSV_COLUMNS
 REQUIRED = COLUMNS[:5]
 MAX_LINE_BYTES = 1024
 CHUNK_BYTES = 1 << 20
@@ -149,7 +150,7 @@ class ReadingsFile:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) of each data line: the portable path's parser."""
         text = io.TextIOWrapper(
-            io.BufferedReader(_Prefixed(b"", _ChunkReader(self.chunks()))),
+            io.BufferedReader(_Prefixed(b"", ChunkReader(self.chunks()))),
             encoding="utf-8",
             newline="",
         )
@@ -167,11 +168,11 @@ class ReadingsFile:
             raise BadFile(_("the line is not valid CSV."), line=reader.line_num + 1) from exc
 
 
-class _ChunkReader:
+class ChunkReader:
     """`read(n)` over an iterator of byte chunks."""
 
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks, self._buffer = chunks, b""
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks, self._buffer = iter(chunks), b""
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:

@@ -33,7 +33,7 @@ CSV_COLUMNS = (
     "kwh",
     "quality",
 )
-# The same words as metering.models.QUALITY_WORDS (a test keeps them equal).
+# How the stored quality letters (metering.models.Quality) are written in files.
 QUALITY_WORDS = {"A": "actual", "E": "estimated", "C": "corrected"}
 REGISTERS = ("KT", "BT", "CD", "TD")
 CHUNK_ROWS = 2000

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from cskh.customers.models import Unit
-from cskh.metering import partitions
+from cskh.metering import csvfile, partitions
 from cskh.metering.csvfile import BadFile, ReadingsFile
 from cskh.metering.models import ImportBatch, Reading
 
@@ -64,15 +64,7 @@ REASONS = {
     ),
 }
 
-STAGING_COLUMNS = (
-    "customer_code",
-    "meter_no",
-    "reading_date",
-    "register",
-    "index_kwh",
-    "kwh",
-    "quality",
-)
+STAGING_COLUMNS = csvfile.COLUMNS
 TEMP_TABLES = (
     "ingest_staging",
     "ingest_parsed",

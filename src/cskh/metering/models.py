@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cskh.customers.models import Meter, Unit
+from cskh.metering import export
 
 WH_PER_KWH = 1000
 
@@ -48,7 +49,7 @@ class Quality(models.TextChoices):
     CORRECTED = "C", _("corrected")
 
 
-QUALITY_WORDS = {"A": "actual", "E": "estimated", "C": "corrected"}
+QUALITY_WORDS = export.QUALITY_WORDS  # the words files use, kept with the file format
 
 
 class ImportBatch(models.Model):
