@@ -126,7 +126,7 @@ def import_readings(
                     unit=unit,
                     received_at=now,
                 )
-                _classify(cursor, dialect, multi_day=first != last)
+                _classify(cursor, dialect, single_day=first if first == last else None)
                 _write(cursor, dialect, batch)
                 rejections = rejections_page(batch)
         finally:
@@ -200,6 +200,9 @@ class _Postgres(_Dialect):
     def to_date(self, text: str) -> str:
         return f"{text}::date"
 
+    def date_literal(self, day: date) -> str:
+        return f"DATE '{day.isoformat()}'"
+
     def to_wh(self, text: str) -> str:
         return f"({text}::numeric * 1000)::bigint"
 
@@ -253,6 +256,9 @@ class _SQLite(_Dialect):
 
     def to_date(self, text: str) -> str:
         return text
+
+    def date_literal(self, day: date) -> str:
+        return f"'{day.isoformat()}'"  # dates are ISO text in SQLite
 
     def to_wh(self, text: str) -> str:
         return f"CAST(round(CAST({text} AS REAL) * 1000) AS INTEGER)"
@@ -351,7 +357,7 @@ def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
     d.analyze(cursor, "ingest_rows", "line", "meter_id", "d", "register", "error")
 
 
-def _classify(cursor, d: _Dialect, *, multi_day: bool) -> None:
+def _classify(cursor, d: _Dialect, *, single_day: date | None) -> None:
     """Steps 2–4 of the module docstring: duplicates, ingest_merge, ingest_final."""
     cursor.execute(
         """
@@ -376,11 +382,14 @@ def _classify(cursor, d: _Dialect, *, multi_day: bool) -> None:
             WINDOW w AS (PARTITION BY meter_id, register ORDER BY d)
         ) b ON b.line = r.line
         """
-        if multi_day
+        if single_day is None
         else "LEFT JOIN (SELECT CAST(NULL AS date) AS d, CAST(NULL AS bigint) AS index_wh, "
         "CAST(NULL AS bigint) AS line_before) b ON 1 = 0"
     )
-    yesterday = d.day_before("r.d")
+    # A file of one day (the MDMS's daily file) names its day as a constant, so that
+    # PostgreSQL plans against that month's partition only.
+    day = "r.d" if single_day is None else d.date_literal(single_day)
+    yesterday = d.day_before(day)
     # The previous reading (`source`): the batch's own day before (B), else the stored
     # day before (P), else the later of the batch's earlier day (B) and the month's last
     # stored reading (M). `stored_yesterday` stays for when a batch row it used is rejected.
@@ -411,7 +420,7 @@ def _classify(cursor, d: _Dialect, *, multi_day: bool) -> None:
             FROM ingest_rows r
             {batch_previous}
             LEFT JOIN metering_reading e
-                   ON e.reading_date = r.d AND e.meter_id = r.meter_id
+                   ON e.reading_date = {day} AND e.meter_id = r.meter_id
                   AND e.register = r.register
             LEFT JOIN metering_reading p ON p.reading_date = {yesterday}
                    AND p.meter_id = r.meter_id AND p.register = r.register
@@ -598,21 +607,6 @@ def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
                                  THEN excluded.last_index_wh ELSE {rollup}.last_index_wh END
         """
     )
-    cursor.execute(
-        """
-        INSERT INTO metering_rejectedrow (batch_id, line, reason, content)
-        SELECT %s, s.line, r.error,
-               substr(COALESCE(s.customer_code, '') || ',' || COALESCE(s.meter_no, '') || ','
-                      || COALESCE(s.reading_date, '') || ',' || COALESCE(s.register, '') || ','
-                      || COALESCE(s.index_kwh, '') || ',' || COALESCE(s.kwh, '') || ','
-                      || COALESCE(s.quality, ''), 1, 300)
-        FROM (SELECT line, error FROM ingest_rows WHERE error IS NOT NULL
-              UNION ALL
-              SELECT line, outcome FROM ingest_final WHERE outcome NOT IN ('N', 'S', 'C')) r
-        JOIN ingest_staging s ON s.line = r.line
-        """,
-        [batch.pk],
-    )
     cursor.execute("SELECT outcome, count(*) FROM ingest_final GROUP BY outcome")
     counts = dict(cursor.fetchall())
     cursor.execute("SELECT count(*) FROM ingest_staging")
@@ -623,6 +617,22 @@ def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
     batch.rows_rejected = (
         batch.rows_total - batch.rows_new - batch.rows_unchanged - batch.rows_corrected
     )
+    if batch.rows_rejected:
+        cursor.execute(
+            """
+            INSERT INTO metering_rejectedrow (batch_id, line, reason, content)
+            SELECT %s, s.line, r.error,
+                   substr(COALESCE(s.customer_code, '') || ',' || COALESCE(s.meter_no, '') || ','
+                          || COALESCE(s.reading_date, '') || ',' || COALESCE(s.register, '') || ','
+                          || COALESCE(s.index_kwh, '') || ',' || COALESCE(s.kwh, '') || ','
+                          || COALESCE(s.quality, ''), 1, 300)
+            FROM (SELECT line, error FROM ingest_rows WHERE error IS NOT NULL
+                  UNION ALL
+                  SELECT line, outcome FROM ingest_final WHERE outcome NOT IN ('N', 'S', 'C')) r
+            JOIN ingest_staging s ON s.line = r.line
+            """,
+            [batch.pk],
+        )
     batch.save(
         update_fields=[
             "rows_total",
