@@ -112,6 +112,7 @@ def import_readings(
         try:
             _drop_temp_tables(cursor)
             with transaction.atomic():  # a refused file leaves the connection usable
+                dialect.room(cursor)
                 dialect.load_staging(cursor, readings)
                 _parse(cursor, dialect, unit=unit, today=today)
             cursor.execute("SELECT min(d), max(d) FROM ingest_rows WHERE error IS NULL")
@@ -120,6 +121,7 @@ def import_readings(
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
                 dialect.lock(cursor)
+                dialect.room(cursor)
                 batch = ImportBatch.objects.create(
                     channel=channel,
                     source=source[:200],
@@ -151,6 +153,9 @@ class _Dialect:
     def lock(self, cursor) -> None:
         """Serialise imports (see the module docstring)."""
 
+    def room(self, cursor) -> None:
+        """Memory for this transaction's hashes and sorts of a whole file."""
+
     def is_decimal(self, text: str) -> str:
         return f"({text} REGEXP '{self.DECIMAL}')"
 
@@ -163,6 +168,8 @@ class _Postgres(_Dialect):
 
     def lock(self, cursor) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('metering_ingest'))")
+
+    def room(self, cursor) -> None:
         cursor.execute("SET LOCAL work_mem = '256MB'")
 
     def load_staging(self, cursor, readings: ReadingsFile) -> None:
