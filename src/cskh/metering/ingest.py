@@ -394,7 +394,7 @@ def _classify(cursor, d: _Dialect, *, single_day: date | None) -> None:
         "CAST(NULL AS bigint) AS line_before) b ON 1 = 0"
     )
     # A file of one day (the MDMS's daily file) names its day as a constant, so that
-    # PostgreSQL plans against that month's partition only.
+    # PostgreSQL plans against that month's partition and rollup rows only.
     day = "r.d" if single_day is None else d.date_literal(single_day)
     yesterday = d.day_before(day)
     # The previous reading (`source`): the batch's own day before (B), else the stored
@@ -432,7 +432,7 @@ def _classify(cursor, d: _Dialect, *, single_day: date | None) -> None:
             LEFT JOIN metering_reading p ON p.reading_date = {yesterday}
                    AND p.meter_id = r.meter_id AND p.register = r.register
             LEFT JOIN metering_monthlyusage mu ON mu.meter_id = r.meter_id
-                   AND mu.month = {d.month_of("r.d")} AND mu.register = r.register
+                   AND mu.month = {d.month_of(day)} AND mu.register = r.register
             WHERE r.error IS NULL
         ) x
         """
