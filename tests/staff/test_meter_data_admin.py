@@ -76,3 +76,17 @@ def test_multiplier_periods_must_not_overlap(client, unit_admin, units):
     response = client.post(f"/staff/customers/meter/{meter.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[-2000:]
     assert MultiplierPeriod.objects.count() == 2
+
+
+def test_a_batch_page_lists_its_rejected_rows_with_their_reasons(client, unit_admin, units):
+    from tests.metering.files import csv_of, row, send
+
+    meter = factories.customer(meter="REJ001").meters.get()
+    result = send(
+        csv_of(row(meter, "2026-11-01", "1", kwh="1"), row(meter, "2026-11-01", "2")),
+        unit=units["PE01"],
+    )
+    page = client.get(f"/staff/metering/importbatch/{result.batch.pk}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "duplicate" in content and f"{meter.customer.code},REJ001,2026-11-01,KT,2,," in content

@@ -5,9 +5,11 @@ from itertools import pairwise
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cskh.metering.models import MultiplierPeriod, RejectedRow, StartIndex
+from cskh.metering import ingest
+from cskh.metering.models import MultiplierPeriod, StartIndex
 from cskh.staff import scope
 from cskh.staff.readonly import ReadOnlyAdmin
 
@@ -87,18 +89,6 @@ class IngestKeyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class RejectionInline(admin.TabularInline):
-    model = RejectedRow
-    fields = ["line", "reason", "content"]
-    readonly_fields = fields
-    can_delete = False
-    max_num = 0
-    ordering = ["line"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request)[:200]
-
-
 class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
@@ -114,7 +104,34 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["channel"]
     ordering = ["-received_at", "-pk"]
-    inlines = [RejectionInline]
+    readonly_fields = ["rejected_rows"]
+    SHOWN = 200
+
+    @admin.display(description=_("rejected rows"))
+    def rejected_rows(self, batch):
+        """The first rejected rows with their reasons (all of them: the import command's
+        --report, or the API's paged report)."""
+        rows = [
+            (r.line, r.reason, r.message, r.content)
+            for r in ingest.rejections_page(batch)[: self.SHOWN]
+        ]
+        if not rows:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>{}",
+            _("line"),
+            _("reason"),
+            _("row"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{} <small>({})</small></td><td><code>{}</code></td></tr>",
+                ((line, message, reason, content) for line, reason, message, content in rows),
+            ),
+            _("… and %(more)d more.") % {"more": batch.rows_rejected - len(rows)}
+            if batch.rows_rejected > len(rows)
+            else "",
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("unit")
