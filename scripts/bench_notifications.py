@@ -29,32 +29,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "cskh.settings"
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 
+import common  # noqa: E402 - the guard shared by the benchmarks
 
-def _check_database_url() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    parsed = urlparse(url)
-    if not parsed.scheme.startswith("postgres"):
-        sys.exit(
-            "Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1/cskh_bench"
-        )
-    if parsed.hostname not in LOCAL_HOSTS:
-        sys.exit(
-            f"This benchmark only runs against a database on this machine, not {parsed.hostname}"
-        )
-    name = parsed.path.strip("/")
-    if name in {"", "postgres", "template0", "template1", "test"} or name.startswith("test_"):
-        sys.exit("Use a database of its own for the benchmark (cskh_bench)")
-
-
-_check_database_url()
+common.database_url()  # only a PostgreSQL database of its own, on this machine
 
 import django  # noqa: E402
 

