@@ -156,9 +156,6 @@ class _Dialect:
     def room(self, cursor) -> None:
         """Memory for this transaction's hashes and sorts of a whole file."""
 
-    def is_decimal(self, text: str) -> str:
-        return f"({text} REGEXP '{self.DECIMAL}')"
-
     def analyze(self, cursor, table: str, *columns: str) -> None:
         """Give the planner the temp table's statistics (autovacuum never sees them)."""
 
@@ -231,6 +228,9 @@ class _Postgres(_Dialect):
 
 class _SQLite(_Dialect):
     FENCE = "LIMIT -1 OFFSET 0"
+
+    def is_decimal(self, text: str) -> str:
+        return f"({text} REGEXP '{self.DECIMAL}')"  # Django gives SQLite a REGEXP
 
     def load_staging(self, cursor, readings: ReadingsFile) -> None:
         cursor.execute(

@@ -26,28 +26,30 @@ def computed(meter_ids) -> list[MonthlyUsage]:
         )
         .order_by("meter_id", "month", "register")
     )
-    rows = []
-    for group in groups:
-        last_index = (
-            Reading.objects.filter(
-                meter_id=group["meter_id"], register=group["register"], reading_date=group["last"]
-            )
-            .values_list("index_wh", flat=True)
-            .get()
+    groups = list(groups)
+    # The index on each group's last day: one query for all of them, not one per group.
+    last = {(g["meter_id"], g["register"], g["last"]) for g in groups}
+    last_index = {
+        (meter_id, register, day): index_wh
+        for meter_id, register, day, index_wh in Reading.objects.filter(
+            meter_id__in=meter_ids, reading_date__in={day for _, _, day in last}
+        ).values_list("meter_id", "register", "reading_date", "index_wh")
+        if (meter_id, register, day) in last
+    }
+    rows = [
+        MonthlyUsage(
+            meter_id=group["meter_id"],
+            month=group["month"],
+            register=group["register"],
+            wh=group["total"],
+            days=group["days"],
+            estimated_days=group["estimated"],
+            first_date=group["first"],
+            last_date=group["last"],
+            last_index_wh=last_index[group["meter_id"], group["register"], group["last"]],
         )
-        rows.append(
-            MonthlyUsage(
-                meter_id=group["meter_id"],
-                month=group["month"],
-                register=group["register"],
-                wh=group["total"],
-                days=group["days"],
-                estimated_days=group["estimated"],
-                first_date=group["first"],
-                last_date=group["last"],
-                last_index_wh=last_index,
-            )
-        )
+        for group in groups
+    ]
     return rows
 
 
