@@ -60,8 +60,6 @@ common.setup_django()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cskh.metering import partitions  # noqa: E402
-
 ROOT = common.ROOT
 BENCH = ROOT / "scripts" / "bench"
 TARGETS = common.VAR / "consumption-targets.txt"
@@ -69,14 +67,10 @@ ETAGS = common.VAR / "consumption-etags.txt"
 CUSTOMERS = 100_000
 DAYS = 730
 BASELINE_PORT, APP_PORT = 8101, 8102
-READING_COLUMNS = "meter_id, index_wh, wh, batch_id, reading_date, register, quality"
 TOKEN_PREFIX = "bench-"  # noqa: S105 - the benchmark's own tokens
 
 
-def sql(statement: str, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else None
+sql = common.sql
 
 
 def data_end() -> date:
@@ -137,83 +131,6 @@ def load_accounts(count: int, log) -> None:
     log(f"accounts, links, tokens: {time.perf_counter() - started:.0f} s")
 
 
-def reading_insert(day: date, batch: int, first_id: int, last_id: int) -> str:
-    """One day of all meters, in meter order (values are ours: literals, no parameters)."""
-    n = f"(date '{day.isoformat()}' - date '{common.EPOCH}')"
-    return (
-        f"INSERT INTO metering_reading ({READING_COLUMNS}) "  # noqa: S608 - our literals
-        f"SELECT m.id, {common.index_sql(n)}, {common.advance_sql(n)} * m.multiplier, "
-        f"{int(batch)}, date '{day.isoformat()}', r.register, "
-        f"CASE WHEN {common.estimated_sql(n)} THEN 'E' ELSE 'A' END "
-        f"FROM customers_meter m JOIN {common.REGISTERS_SQL} ON r.registers = m.registers "
-        f"WHERE m.id BETWEEN {int(first_id)} AND {int(last_id)} ORDER BY m.id, r.salt"
-    )
-
-
-def load_readings(first_id: int, last_id: int, first: date, end: date, log) -> None:
-    started = time.perf_counter()
-    sql(
-        "TRUNCATE metering_reading, metering_monthlyusage, metering_correction, "
-        "metering_rejectedrow, metering_importbatch"
-    )
-    partitions.ensure(first, end)
-    days = [first + timedelta(days=n) for n in range((end - first).days + 1)]
-    batches = sql(
-        """
-        INSERT INTO metering_importbatch (channel, source, unit_id, received_at, rows_total,
-            rows_new, rows_unchanged, rows_corrected, rows_rejected)
-        SELECT 'COMMAND', 'readings-' || to_char(d, 'YYYYMMDD') || '.csv', NULL,
-               d + interval '1 day 2 hours', 0, 0, 0, 0, 0
-        FROM generate_series(%s::date, %s::date, interval '1 day') d ORDER BY d
-        RETURNING id
-        """,
-        [first, end],
-    )
-    batch_ids = sorted(row[0] for row in batches)
-    rows = 0
-    with connection.cursor() as cursor:
-        for day, batch in zip(days, batch_ids, strict=True):
-            cursor.execute(reading_insert(day, batch, first_id, last_id))
-            rows += cursor.rowcount
-            cursor.execute(
-                "UPDATE metering_importbatch SET rows_total = %s, rows_new = %s WHERE id = %s",
-                [cursor.rowcount, cursor.rowcount, batch],
-            )
-            if day.day == 1:
-                print(f"  {day}: {rows:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
-    took = time.perf_counter() - started
-    log(f"readings: {rows:,} rows, day by day, in {took:.0f} s ({rows / took:,.0f} rows/s)")
-
-    started = time.perf_counter()
-    month = first.replace(day=1)
-    with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = '1GB'")
-        while month <= end:
-            following = partitions.add_months(month, 1)
-            cursor.execute(
-                """
-                INSERT INTO metering_monthlyusage (meter_id, month, register, wh, days,
-                    estimated_days, first_date, last_date, last_index_wh)
-                SELECT meter_id, %(month)s, register, sum(wh), count(*),
-                       count(*) FILTER (WHERE quality = 'E'), min(reading_date),
-                       max(reading_date), (array_agg(index_wh ORDER BY reading_date DESC))[1]
-                FROM metering_reading
-                WHERE reading_date >= %(month)s AND reading_date < %(following)s
-                GROUP BY meter_id, register ORDER BY meter_id, register
-                """,
-                {"month": month, "following": following},
-            )
-            month = following
-        cursor.execute("RESET work_mem")
-    rollups = sql("SELECT count(*) FROM metering_monthlyusage")[0][0]
-    log(f"rollups: {rollups:,} rows in {time.perf_counter() - started:.0f} s")
-    started = time.perf_counter()
-    sql("VACUUM ANALYZE metering_reading")
-    sql("VACUUM ANALYZE metering_monthlyusage")
-    sql("VACUUM ANALYZE metering_importbatch")
-    log(f"VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
-
-
 def write_targets(count: int) -> None:
     rows = sql(
         """
@@ -237,7 +154,7 @@ def load(args, log) -> None:
     common.ensure_population(CUSTOMERS, log)
     first_id, last_id = common.meter_ids(CUSTOMERS)
     load_accounts(CUSTOMERS, log)
-    load_readings(first_id, last_id, first, end, log)
+    common.load_readings(first_id, last_id, first, end, log)
     size = sql(
         "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i "
         "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'metering_reading'::regclass"

@@ -46,7 +46,7 @@ from django.utils import timezone  # noqa: E402
 from cskh.metering import ingest, partitions  # noqa: E402
 from cskh.metering.models import ImportBatch  # noqa: E402
 
-READING_COLUMNS = "meter_id, index_wh, wh, batch_id, reading_date, register, quality"
+READING_COLUMNS = common.READING_COLUMNS
 CLEAN = (
     "TRUNCATE metering_reading, metering_monthlyusage, metering_correction, "
     "metering_rejectedrow, metering_importbatch"
@@ -229,10 +229,7 @@ def count_lines(paths: list[Path]) -> int:
 # ---------------------------------------------------------------- phases
 
 
-def sql(statement: str, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else None
+sql = common.sql
 
 
 def clean() -> None:

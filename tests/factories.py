@@ -1,5 +1,6 @@
 """Small factory functions for test data (no shared mutable fixtures)."""
 
+import importlib
 import itertools
 from datetime import date
 
@@ -25,6 +26,17 @@ def legal_documents() -> None:
                 "body_en": "Terms",
             },
         )
+
+
+def tariffs_on_file() -> None:
+    """The tariffs the billing data migration loads (flushed by browser tests)."""
+    from django.apps import apps
+
+    from cskh.billing.models import PriceList
+
+    if not PriceList.objects.exists():
+        seed = importlib.import_module("cskh.billing.migrations.0002_tariffs_on_file")
+        seed.load(apps, None)
 
 
 def unit_tree() -> dict[str, Unit]:

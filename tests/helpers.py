@@ -31,3 +31,20 @@ def error_of(response, status: int, code: str | None = None) -> dict:
 
 def wrong_otp(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def ingest_key(unit, name: str) -> str:
+    """A unit's ingestion key (MDMS or CMIS), stored; returns the key in clear."""
+    from cskh.metering.models import IngestKey
+
+    key = IngestKey(unit=unit, name=name)
+    clear = key.generate()
+    key.save()
+    return clear
+
+
+def post_csv(client, path: str, body: bytes, key: str | None, **headers):
+    """POST a CSV body to an ingestion endpoint with an optional key."""
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return client.post(path, data=body, content_type="text/csv", headers=headers)

@@ -3,6 +3,9 @@
 from ninja import NinjaAPI
 
 from cskh.accounts.api import auth_router, me_router
+from cskh.billing.api import invoices_router
+from cskh.billing.api import router as tariffs_router
+from cskh.billing.ingest_api import router as invoices_ingest_router
 from cskh.core import api as core_api
 from cskh.customers.api import router as customers_router
 from cskh.incidents.api import router as incidents_router
@@ -26,4 +29,7 @@ api.add_router("/customers", metering_router)  # /{code}/consumption, /readings,
 api.add_router("/notifications", notifications_router)
 api.add_router("/outages", outages_router)
 api.add_router("/incidents", incidents_router)
-api.add_router("/ingest", ingest_router)
+api.add_router("/ingest", ingest_router)  # /readings, /batches/{id}
+api.add_router("/ingest", invoices_ingest_router)  # /invoices
+api.add_router("/tariffs", tariffs_router)
+api.add_router("/invoices", invoices_router)

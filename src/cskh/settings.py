@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "cskh.outages",
     "cskh.incidents",
     "cskh.metering",
+    "cskh.billing",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",
@@ -285,3 +286,6 @@ LOGGING = {
 # kWh sent may differ from the index advance × multiplier (rounding in the MDMS).
 METERING_MAX_DAILY_ADVANCE_KWH = env_int("METERING_MAX_DAILY_ADVANCE_KWH", 100_000)
 METERING_KWH_TOLERANCE_WH = env_int("METERING_KWH_TOLERANCE_WH", 10)
+
+# Billing (docs/invoices.md): days from the reading day to an invoice's due date.
+BILLING_DUE_DAYS = env_int("BILLING_DUE_DAYS", 10)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("cskh.outages.urls")),
     path("", include("cskh.incidents.urls")),
     path("", include("cskh.metering.urls")),
+    path("", include("cskh.billing.urls")),
     path("", include("cskh.web.urls")),
 ]

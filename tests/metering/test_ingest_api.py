@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cskh.metering.models import ImportBatch, IngestKey, Reading
 from tests import factories
-from tests.helpers import error_of
+from tests.helpers import error_of, ingest_key, post_csv
 from tests.metering.files import csv_of, row
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +19,11 @@ def meter(units):
 
 
 def key_for(unit) -> str:
-    key = IngestKey(unit=unit, name=f"MDMS {unit.code}")
-    clear = key.generate()
-    key.save()
-    return clear
+    return ingest_key(unit, f"MDMS {unit.code}")
 
 
 def post(client, body: bytes, key: str | None, **headers):
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return client.post(
-        "/api/v1/ingest/readings", data=body, content_type="text/csv", headers=headers
-    )
+    return post_csv(client, "/api/v1/ingest/readings", body, key, **headers)
 
 
 def test_a_corporation_loads_its_readings_and_gets_a_report(client, units, meter):

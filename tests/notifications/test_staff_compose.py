@@ -106,12 +106,12 @@ def draft(units, editor):
 # ---------------------------------------------------------------- the form offers only the scope
 
 
-def test_the_content_editor_role_is_about_notices_only(client, editor):
+def test_the_content_editor_role_is_about_notices_and_tariffs(client, editor):
     roles.ensure_roles()  # twice is fine
     group = Group.objects.get(name=roles.CONTENT_EDITOR)
     assert {
         f"{perm.content_type.app_label}.{perm.codename}" for perm in group.permissions.all()
-    } == {*roles.NOTICES, "customers.view_unit"}
+    } == {*roles.NOTICES, *roles.TARIFFS, "customers.view_unit"}
     assert client.get(CHANGELIST).status_code == 200
     assert client.get("/staff/customers/customer/").status_code == 403
 

@@ -1,4 +1,6 @@
-"""Money is integer VND; this module only formats it for people."""
+"""Money is integer VND; this module only formats it (and rates) for people."""
+
+from decimal import Decimal
 
 
 def format_vnd(amount: int, language: str) -> str:
@@ -10,3 +12,8 @@ def format_vnd(amount: int, language: str) -> str:
     if language.startswith("vi"):
         return f"{sign}{grouped.replace(',', '.')} đ"
     return f"{sign}{grouped} VND"
+
+
+def percent_text(rate) -> str:
+    """A rate as a fraction of one (Fraction(2, 25), Decimal("0.08")) → "8"."""
+    return format((Decimal(rate.numerator) * 100 / Decimal(rate.denominator)).normalize(), "f")

@@ -134,6 +134,11 @@ class Customer(models.Model):
         _("voltage level"), max_length=10, choices=Voltage.choices, default=Voltage.LT_6KV
     )
     households = models.PositiveSmallIntegerField(_("households"), default=1)
+    reading_day = models.PositiveSmallIntegerField(
+        _("reading day of the month"),
+        db_default=31,
+        help_text=_("The day the meter is read for the bill; 31: the last day of each month."),
+    )
     contract_phone = models.CharField(_("phone on the contract"), max_length=16, blank=True)
     holder_cccd = models.CharField(_("holder's CCCD number"), max_length=12, blank=True)
     status = models.CharField(
@@ -151,7 +156,11 @@ class Customer(models.Model):
             models.Index(fields=["province", "district", "ward"], name="customer_area"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(households__gte=1), name="customer_households_ge_1")
+            models.CheckConstraint(condition=Q(households__gte=1), name="customer_households_ge_1"),
+            models.CheckConstraint(
+                condition=Q(reading_day__gte=1) & Q(reading_day__lte=31),
+                name="customer_reading_day_of_month",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -67,6 +67,8 @@ def _plain(stream: BinaryIO) -> BinaryIO:
 class ReadingsFile:
     """Open with the stream; `columns` is the header, `chunks()` the data lines' bytes."""
 
+    max_line_bytes = MAX_LINE_BYTES
+
     def __init__(self, stream: BinaryIO):
         self._raw = _plain(stream)
         self._decoder = codecs.getincrementaldecoder("utf-8")()
@@ -123,10 +125,10 @@ class ReadingsFile:
             ) from exc
         lines = chunk.split(b"\n")
         lengths = [self._partial + len(lines[0]), *map(len, lines[1:])]
-        if max(lengths) > MAX_LINE_BYTES:
-            too_long = next(n for n, length in enumerate(lengths) if length > MAX_LINE_BYTES)
+        if max(lengths) > self.max_line_bytes:
+            too_long = next(n for n, length in enumerate(lengths) if length > self.max_line_bytes)
             raise BadFile(
-                _("the line is longer than %(limit)d bytes.") % {"limit": MAX_LINE_BYTES},
+                _("the line is longer than %(limit)d bytes.") % {"limit": self.max_line_bytes},
                 line=self._line + too_long,
             )
         self._partial = lengths[-1]

@@ -9,11 +9,13 @@ import base64
 import binascii
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cskh.core import bulk
 from cskh.core.errors import InvalidInput, NotFound
 from cskh.customers.models import Customer
 from cskh.notifications import push, queries, tasks
@@ -66,6 +68,40 @@ def notify_customers(
             NoticeCustomer(notice=notice, customer=customer) for customer in customers
         )
     return notice
+
+
+class Rendered(NamedTuple):
+    """A notice about one customer, rendered in both languages."""
+
+    customer_id: int
+    link: str
+    title_vi: str
+    body_vi: str
+    title_en: str
+    body_en: str
+
+
+_RENDERED_COLUMNS = Rendered._fields[1:]
+
+
+def notify_each(*, items: list[Rendered], category: str, now) -> list[int]:
+    """Notices already rendered in both languages (a bill run renders a million of them
+    from one template per language): one notice per item to every account linked to its
+    customer, written by the bulk path (COPY on PostgreSQL) and
+    pushed by one job. Returns the notices' ids; the caller owns the transaction."""
+    ids = bulk.insert(
+        Notice,
+        ("audience", "category", "publish_at", *_RENDERED_COLUMNS),
+        [(Audience.CUSTOMERS.value, category, now, *item[1:]) for item in items],
+    )
+    bulk.insert(
+        NoticeCustomer,
+        ("notice_id", "customer_id"),
+        [(notice_id, item[0]) for notice_id, item in zip(ids, items, strict=True)],
+        ids=False,
+    )
+    tasks.schedule_pushes(ids)
+    return ids
 
 
 def notify_account(

@@ -14,6 +14,19 @@ def push_notice(notice_id: int, after_id: int = 0) -> None:
         push_notice.enqueue(notice_id, cursor)
 
 
+@task()
+def push_notices(notice_ids: list[int]) -> None:
+    """Push notices published together (a bill run's), one after the other."""
+    for notice_id in notice_ids:
+        push_notice.call(notice_id)
+
+
+def schedule_pushes(notice_ids: list[int]) -> None:
+    """Push notices published now, in one job once the transaction commits."""
+    if notice_ids:
+        transaction.on_commit(lambda: push_notices.enqueue(notice_ids))
+
+
 def schedule_push(notice, *, now) -> None:
     """Push the notice when it is published (at once, or at its scheduled time)."""
     run_after = notice.publish_at if notice.publish_at > now else None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cskh.accounts.models import LegalDocument, User
+from cskh.billing.models import BillRun, Invoice, PriceList, TenantRule, TouHourSet, VatRate
 from cskh.core import codes
 from cskh.core.forms import CccdField, CustomerCodeField, PhoneField
 from cskh.customers import services as customer_services
@@ -20,12 +21,14 @@ from cskh.metering.models import ImportBatch, IngestKey
 from cskh.notifications.models import Notice
 from cskh.outages.models import Outage
 from cskh.staff import scope
+from cskh.staff.billing import BillRunAdmin, InvoiceAdmin
 from cskh.staff.incidents import IncidentAdmin
 from cskh.staff.metering import ImportBatchAdmin, IngestKeyAdmin, MeterAdmin
 from cskh.staff.models import PersonalDataAccess, StaffMembership
 from cskh.staff.notices import NoticeAdmin
 from cskh.staff.outages import OutageAdmin
 from cskh.staff.readonly import ReadOnlyAdmin
+from cskh.staff.tariffs import PriceListAdmin, TenantRuleAdmin, TouHourSetAdmin, VatRateAdmin
 
 
 class StaffSite(admin.AdminSite):
@@ -234,6 +237,12 @@ site.register(Incident, IncidentAdmin)
 site.register(Meter, MeterAdmin)
 site.register(IngestKey, IngestKeyAdmin)
 site.register(ImportBatch, ImportBatchAdmin)
+site.register(PriceList, PriceListAdmin)
+site.register(VatRate, VatRateAdmin)
+site.register(TouHourSet, TouHourSetAdmin)
+site.register(TenantRule, TenantRuleAdmin)
+site.register(BillRun, BillRunAdmin)
+site.register(Invoice, InvoiceAdmin)
 
 
 @admin.register(LogEntry, site=site)

@@ -63,12 +63,25 @@ METER_DATA = [
     "metering.add_multiplierperiod",
     "metering.change_multiplierperiod",
 ]
+TARIFFS = [  # national data: edited only by EVN's own staff (cskh.staff.tariffs)
+    f"billing.{action}_{model}"
+    for model in ("pricelist", "price", "vatrate", "touhourset", "touwindow", "tenantrule")
+    for action in ("view", "add", "change", "delete")
+]
+INVOICES = ["billing.view_invoice", "billing.view_billrun", "billing.view_skippedcustomer"]
+ROLES[CUSTOMER_SERVICE] += INVOICES
 ROLES[UNIT_ADMIN] = (
-    ROLES[CUSTOMER_SERVICE] + ROLES[UNIT_ADMIN] + NOTICES + OUTAGES + INCIDENTS + METER_DATA
+    ROLES[CUSTOMER_SERVICE]
+    + ROLES[UNIT_ADMIN]
+    + NOTICES
+    + OUTAGES
+    + INCIDENTS
+    + METER_DATA
+    + ["billing.change_invoice"]  # issue a bill run's checked drafts
 )
 ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES, *INCIDENTS]
 ROLES[SUPPORT_AGENT] = ["customers.view_unit", "customers.view_customer", *INCIDENTS]
-ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES]
+ROLES[CONTENT_EDITOR] = ["customers.view_unit", *NOTICES, *TARIFFS]
 
 
 def ensure_roles(**kwargs) -> None:

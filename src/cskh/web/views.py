@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from cskh.billing import queries as billing
 from cskh.customers import queries
 from cskh.outages import queries as outages
 
@@ -20,6 +21,7 @@ def home(request):
         {
             "links": queries.links_of(request.user),
             "outages": outages.for_account(request.user, now=timezone.now()),
+            "total_due": billing.total_due(request.user),
         },
     )
 

@@ -1,5 +1,6 @@
 """Load the demo data: units, showcase customers, generated customers, generated
-customer accounts, demo logins, two years of daily meter readings.
+customer accounts, demo logins, two years of daily meter readings and the invoices
+billed from them.
 
 Idempotent: running it again changes nothing (on a later day it adds the readings of
 the days that have passed). `--customers N` sets how many generated customers there
@@ -12,7 +13,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cskh.demo import accounts as demo_accounts
-from cskh.demo import generator, incidents, notices, outages, readings
+from cskh.demo import generator, incidents, invoices, notices, outages, readings
 
 
 class Command(BaseCommand):
@@ -64,6 +65,7 @@ class Command(BaseCommand):
             today=timezone.localdate(),
             now=timezone.now(),
         )
+        new_invoices = invoices.ensure_invoices(today=timezone.localdate(), now=timezone.now())
         summary = f"demo data: {created} new customers of {customers}"
         if accounts:
             summary += (
@@ -71,6 +73,7 @@ class Command(BaseCommand):
                 f"({generator.account_phone(0)}…, password {demo_accounts.DEMO_PASSWORD})"
             )
         summary += f"; {batch.rows_new if batch else 0} new daily readings"
+        summary += f"; {new_invoices} new invoices"
         self.stdout.write(f"{summary}; logins:")
         for phone, password, role in demo_accounts.LOGINS:
             self.stdout.write(f"  {phone} / {password}  ({role})")

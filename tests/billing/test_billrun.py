@@ -1,0 +1,199 @@
+"""Bill runs from daily readings: the invoice a customer gets, a re-run that creates
+nothing, a changed reading that yields an adjustment, drafts, skipped customers, a run
+that stops half-way and resumes, the notices, and the reading table."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cskh.billing import billrun, invoices
+from cskh.billing.models import BillRun, Invoice, SkippedCustomer
+from cskh.customers.models import Meter
+from cskh.metering.models import Reading
+from cskh.notifications.models import Notice
+from tests import factories
+from tests.metering import data
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2025, 6, 3, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+APRIL_END, MAY_END = date(2025, 4, 30), date(2025, 5, 31)
+
+
+def household(kwh_per_day=10, first=date(2025, 3, 31), days=62, **fields):
+    """A residential customer read on the last day of the month, `kwh_per_day` every day."""
+    customer = factories.customer(**fields)
+    meter = data.meter_of(customer)
+    data.load(data.days(meter, first, (days, kwh_per_day)))
+    return customer
+
+
+def run(unit, day=APRIL_END, **kwargs):
+    return billrun.run_bills(unit=unit, reading_date=day, now=NOW, **kwargs)
+
+
+def test_previous_reading_day():
+    assert billrun.previous_reading_day(date(2025, 5, 31)) == date(2025, 4, 30)
+    assert billrun.previous_reading_day(date(2025, 4, 30)) == date(2025, 3, 31)
+    assert billrun.previous_reading_day(date(2025, 3, 15)) == date(2025, 2, 15)
+    assert billrun.previous_reading_day(date(2025, 3, 30)) == date(2025, 2, 28)
+
+
+def test_a_month_of_readings_becomes_an_issued_invoice(units):
+    customer = household()
+    account = factories.account()
+    factories.link(account, customer)
+    summary = run(units["PE01"])
+    assert (summary.run.customers, summary.run.issued, summary.run.skipped) == (1, 1, 0)
+    invoice = Invoice.objects.get(customer=customer)
+    # 30 days × 10 kWh = 300 kWh at Decision 2699 prices (50/50/100/100 kWh), VAT 8 %
+    subtotal = 50 * 1893 + 50 * 1956 + 100 * 2271 + 100 * 2860
+    assert (invoice.kwh, invoice.subtotal) == (300, subtotal)
+    assert invoice.vat == (subtotal * 8 + 50) // 100
+    assert invoice.total == invoice.subtotal + invoice.vat
+    assert (invoice.period_start, invoice.period_end) == (date(2025, 3, 31), APRIL_END)
+    assert invoice.period_month == date(2025, 4, 1)
+    assert invoice.status == Invoice.Status.UNPAID and invoice.number == 1
+    assert invoice.series == "C25TPE" and invoice.unit == units["PE01"]
+    assert len(invoice.lookup_code) == 10
+    assert invoice.due_date == APRIL_END + timedelta(days=10)
+    row = invoice.registers.get()
+    assert (row.register, row.kwh, row.multiplier) == ("KT", 300, 1)
+    assert row.new_index - row.old_index == 300
+    assert [line.kwh for line in invoice.lines.order_by("position")] == [50, 50, 100, 100]
+    notice = Notice.objects.get(category="BILL")
+    assert notice.recipients.get().customer == customer
+    assert "C25TPE" not in notice.body_vi and customer.code in notice.body_vi
+    assert notice.link == f"/invoices/{invoice.pk}/"
+
+
+def test_a_period_across_the_price_change_is_split(units):
+    customer = household()
+    run(units["PE01"], MAY_END)
+    invoice = Invoice.objects.get(customer=customer)
+    # T = 31, Nc = 10: round(310 × 10/31) = 100 kWh at the old prices
+    starts = {line.segment_start: line.tariff for line in invoice.lines.all()}
+    assert starts == {APRIL_END: "2699/QĐ-BCT", date(2025, 5, 10): "1279/QĐ-BCT"}
+    assert sum(line.kwh for line in invoice.lines.filter(segment_start=APRIL_END)) == 100
+    assert invoice.kwh == 310
+
+
+def test_a_rerun_creates_nothing_and_a_changed_reading_adjusts(units):
+    customer = household()
+    run(units["PE01"])
+    again = run(units["PE01"])
+    assert (again.run.issued, again.run.unchanged) == (0, 1)
+    assert Invoice.objects.count() == 1 and Notice.objects.count() == 1
+    first = Invoice.objects.get()
+    meter = data.meter_of(customer)
+    Reading.objects.filter(meter=meter, reading_date=date(2025, 4, 20)).update(wh=30_000)
+    adjusted = run(units["PE01"])
+    assert adjusted.run.adjusted == 1
+    adjustment = Invoice.objects.get(kind=Invoice.Kind.ADJUSTMENT)
+    assert adjustment.adjusts == first and adjustment.kwh == 20
+    assert adjustment.total > 0 and adjustment.number == 2
+    assert sum(line.kwh for line in adjustment.lines.all()) == 320  # the corrected bill
+    assert Notice.objects.filter(category="BILL").count() == 2
+    assert run(units["PE01"]).run.unchanged == 1  # and once is enough
+    assert Invoice.objects.count() == 2
+
+
+def test_drafts_are_not_seen_until_issued(units, api):
+    customer = household()
+    account = factories.account()
+    factories.link(account, customer)
+    summary = run(units["PE01"], draft=True)
+    draft = Invoice.objects.get()
+    assert draft.status == Invoice.Status.DRAFT and draft.number is None
+    token = api.login(str(account.phone))["access_token"]
+    assert api.get("/invoices", token=token).json() == []
+    assert api.get(f"/invoices/{draft.pk}", token=token).status_code == 404
+    assert not Notice.objects.exists()
+    invoices.issue(list(summary.run.invoices.all()), now=NOW)
+    assert [row["id"] for row in api.get("/invoices", token=token).json()] == [draft.pk]
+    assert Notice.objects.filter(category="BILL").count() == 1
+
+
+def test_a_missing_reading_skips_the_customer_until_it_arrives(units):
+    customer = household(days=30)  # readings end on 29/04
+    summary = run(units["PE01"])
+    assert summary.run.skipped == 1 and summary.problems == {"NO_READING": 1}
+    assert SkippedCustomer.objects.get().customer == customer
+    meter = data.meter_of(customer)
+    data.load(data.days(meter, APRIL_END, (1, 10), index_kwh=1300))
+    again = run(units["PE01"])
+    assert (again.run.issued, again.run.skipped) == (1, 0)
+    assert not SkippedCustomer.objects.filter(bill_run=again.run).exists()
+
+
+def test_a_run_that_stops_half_way_resumes(units, monkeypatch):
+    customers = [household() for _ in range(3)]
+    real = billrun._bill_chunk
+    calls = []
+
+    def failing(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went down")
+        return real(*args)
+
+    monkeypatch.setattr(billrun, "_bill_chunk", failing)
+    with pytest.raises(RuntimeError):
+        run(units["PE01"], chunk=1)
+    stopped = BillRun.objects.get()
+    assert stopped.status == BillRun.Status.RUNNING and stopped.cursor == customers[0].pk
+    monkeypatch.setattr(billrun, "_bill_chunk", real)
+    resumed = run(units["PE01"], chunk=1)
+    assert resumed.run.pk == stopped.pk and resumed.run.status == BillRun.Status.DONE
+    assert resumed.run.issued == 3
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2, 3]
+
+
+def test_a_time_of_use_business_is_billed_per_band(units):
+    customer = factories.customer(purpose="BUSINESS", voltage="LT_6KV")
+    meter = data.meter_of(customer)
+    meter.registers = Meter.Registers.TOU
+    meter.save()
+    first = date(2025, 5, 31)
+    data.load(
+        data.days(meter, first, (31, 10), register="BT"),
+        data.days(meter, first, (31, 3), register="CD"),
+        data.days(meter, first, (31, 2), register="TD"),
+    )
+    run(units["PE01"], date(2025, 6, 30))
+    invoice = Invoice.objects.get()
+    assert sorted((line.band, line.kwh, line.price) for line in invoice.lines.all()) == [
+        ("NORMAL", 300, 3152),
+        ("OFFPEAK", 60, 1918),
+        ("PEAK", 90, 5422),
+    ]
+    assert [row.register for row in invoice.registers.order_by("position")] == ["BT", "CD", "TD"]
+
+
+def test_only_the_route_of_the_day_is_billed(units):
+    on_the_15th = household(reading_day=15)
+    household()
+    run(units["PE01"])
+    assert not Invoice.objects.filter(customer=on_the_15th).exists()
+    assert Invoice.objects.count() == 1
+
+
+def test_a_second_correction_adjusts_against_what_was_billed_so_far(units):
+    customer = household()
+    run(units["PE01"])
+    meter = data.meter_of(customer)
+    for wh in (30_000, 45_000):  # the 20th re-read twice: +20 kWh, then +15 more
+        Reading.objects.filter(meter=meter, reading_date=date(2025, 4, 20)).update(wh=wh)
+        run(units["PE01"])
+    adjustments = Invoice.objects.filter(kind=Invoice.Kind.ADJUSTMENT).order_by("pk")
+    assert [adjustment.kwh for adjustment in adjustments] == [20, 15]
+    rows = list(Invoice.objects.filter(customer=customer))
+    fresh = household(kwh_per_day=10)
+    Reading.objects.filter(meter=data.meter_of(fresh), reading_date=date(2025, 4, 20)).update(
+        wh=45_000
+    )
+    run(units["PE01"])
+    billed_once = Invoice.objects.get(customer=fresh)
+    assert sum(row.total for row in rows) == billed_once.total
+    assert sum(row.subtotal for row in rows) == billed_once.subtotal
