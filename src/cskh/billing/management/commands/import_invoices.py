@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cskh.billing import cmis
-from cskh.customers.models import Unit
+from cskh.customers import commands
 from cskh.metering.csvfile import BadFile
 
 SHOWN_REJECTIONS = 20
@@ -27,12 +27,7 @@ class Command(BaseCommand):
     help = "Import invoices issued by the billing system (CMIS) from CSV files (gzip accepted)."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument(
-            "--unit",
-            help="Accept only customers of this unit's subtree (the code, e.g. PE01). "
-            "Default: every unit.",
-        )
+        commands.add_files_and_unit(parser, what="customers")
         parser.add_argument(
             "--quiet",
             action="store_true",
@@ -40,14 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, files, unit, quiet, **options):
-        scope = None
-        if unit:
-            scope = Unit.objects.filter(code=unit.upper()).first()
-            if scope is None:
-                raise CommandError(f"No unit with the code {unit}.")
-        missing = [str(path) for path in files if not path.is_file()]
-        if missing:
-            raise CommandError(f"Not a file: {', '.join(missing)}")
+        scope = commands.files_and_unit(files, unit)
         failed = []
         for path in files:
             started = time.perf_counter()

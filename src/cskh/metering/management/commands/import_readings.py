@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from cskh.customers.models import Unit
+from cskh.customers import commands
 from cskh.metering import ingest
 from cskh.metering.csvfile import BadFile
 from cskh.metering.models import ImportBatch
@@ -34,25 +34,13 @@ class Command(BaseCommand):
     help = "Import daily meter readings from CSV files (gzip accepted)."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument(
-            "--unit",
-            help="Accept only meters of this unit's subtree (the code, e.g. PE). "
-            "Default: every unit.",
-        )
+        commands.add_files_and_unit(parser, what="meters")
         parser.add_argument(
             "--report", type=Path, help="Write every rejected row to this CSV file."
         )
 
     def handle(self, *args, files, unit, report, **options):
-        scope = None
-        if unit:
-            scope = Unit.objects.filter(code=unit.upper()).first()
-            if scope is None:
-                raise CommandError(f"No unit with the code {unit}.")
-        missing = [str(path) for path in files if not path.is_file()]
-        if missing:
-            raise CommandError(f"Not a file: {', '.join(missing)}")
+        scope = commands.files_and_unit(files, unit)
         batches, failed = [], []
         for path in files:
             started = time.perf_counter()
