@@ -261,3 +261,11 @@ def test_tariff_sheet(api):
     assert api.get("/tariffs?date=2027-01-01").json()["vat_percent"] == "10"
     error = error_of(api.get("/tariffs?date=soon"), 422)
     assert error["fields"]["date"]
+
+
+def test_a_single_price_group_has_one_line_without_a_tier(api):
+    body = calculate(api, customer_group="ADMINISTRATIVE", kwh=100, **JUNE_2025).json()
+    assert [(line["label"], line["tier"], line["unit_price"]) for line in body["lines"]] == [
+        ("Every kWh", None, 2226)
+    ]
+    assert body["subtotal"] == 222_600

@@ -323,6 +323,9 @@ def _tier_lines(index: int, segment: Segment, schedule: Schedule) -> list[Line]:
             raise EngineError("the tenant rule names a tier the prices do not have")
         price = schedule.tiers[segment.flat_tier - 1].price
         return [Line(index, segment.kwh, price, segment.kwh * price, tier=segment.flat_tier)]
+    if len(schedule.tiers) == 1:  # one price for every kWh: a line without a tier
+        price = schedule.tiers[0].price
+        return [Line(index, segment.kwh, price, segment.kwh * price)] if segment.kwh else []
     lines, left, lower = [], segment.kwh, 0
     for number, tier in enumerate(schedule.tiers, start=1):
         if left <= 0:

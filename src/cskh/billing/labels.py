@@ -37,8 +37,6 @@ def line_label(
         label = _("Every kWh at the tier %(tier)d price") % {"tier": tier}
     elif tier is not None and lower is None and upper is None:  # CMIS: the tier's number only
         label = _("Tier %(tier)d") % {"tier": tier}
-    elif tier == 1 and upper is None:  # a schedule with one price for every kWh
-        label = _("Every kWh")
     elif tier is not None and upper is None:
         label = _("Tier %(tier)d: above %(lower)d kWh") % {"tier": tier, "lower": lower or 0}
     elif tier is not None:

@@ -79,9 +79,6 @@ class Version(models.Model):
 
     # properties
 
-    def in_force_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
-
     def has_started(self, today: date) -> bool:
         return self.valid_from <= today
 
@@ -384,7 +381,6 @@ class Invoice(models.Model):
     bill_run = models.ForeignKey(
         BillRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
-    external_id = models.CharField(_("id in the billing system"), max_length=40, blank=True)
     # what was billed
     period_month = models.DateField(_("billing month"))
     period_start = models.DateField(_("previous reading day"))

@@ -33,6 +33,9 @@ class SkippedInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("customer")
+
 
 class BillRunAdmin(_InUnit):
     list_display = [
@@ -50,6 +53,7 @@ class BillRunAdmin(_InUnit):
         "finished_at",
     ]
     list_filter = ["status", "draft"]
+    list_select_related = ["unit"]
     ordering = ["-started_at", "-pk"]
     inlines = [SkippedInline]
     actions = ["issue_drafts"]

@@ -42,7 +42,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('NORMAL', 'electricity invoice'), ('ADJUSTMENT', 'adjustment invoice')], default='NORMAL', max_length=10, verbose_name='kind')),
                 ('source', models.CharField(choices=[('BILL_RUN', 'bill run'), ('CMIS', 'billing system (CMIS)')], max_length=8, verbose_name='source')),
-                ('external_id', models.CharField(blank=True, max_length=40, verbose_name='id in the billing system')),
                 ('period_month', models.DateField(verbose_name='billing month')),
                 ('period_start', models.DateField(verbose_name='previous reading day')),
                 ('period_end', models.DateField(verbose_name='reading day')),
