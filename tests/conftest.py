@@ -1,11 +1,14 @@
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
+from cskh.payments import http
 from tests import factories
 
 
@@ -115,3 +118,50 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+class Transport:
+    """Counts the calls; `fail` makes the next ones raise as a network error would."""
+
+    def __init__(self):
+        self.client = Client()
+        self.calls: list[str] = []
+        self.fail = 0
+
+    def _path(self, url: str) -> str:
+        parts = urlsplit(url)
+        self.calls.append(parts.path)
+        if self.fail:
+            self.fail -= 1
+            raise http.GatewayUnreachable("simulated network error")
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    # The inner request activates its own language in the thread; another server would
+    # not change the caller's (a staff member's refund, the sandbox's IPN call).
+
+    def get_json(self, url: str) -> dict:
+        with translation.override(translation.get_language()):
+            return self._answer(self.client.get(self._path(url)))
+
+    def post_json(self, url: str, body) -> dict:
+        with translation.override(translation.get_language()):
+            return self._answer(
+                self.client.post(self._path(url), json.dumps(body), content_type="application/json")
+            )
+
+    @staticmethod
+    def _answer(response) -> dict:
+        if response.status_code >= 400:
+            raise http.GatewayUnreachable(f"HTTP {response.status_code}")
+        return response.json()
+
+
+@pytest.fixture
+def transport(monkeypatch) -> Transport:
+    """The gateways over HTTP, inside the test process: every URL the payments code calls
+    (the sandbox's IPN call, querydr and refund to VNPAY_API_URL) goes to Django's test
+    client by its path, so the real views answer, without a server."""
+    wire = Transport()
+    monkeypatch.setattr(http, "get_json", wire.get_json)
+    monkeypatch.setattr(http, "post_json", wire.post_json)
+    return wire

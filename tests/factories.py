@@ -2,7 +2,7 @@
 
 import importlib
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -117,5 +117,61 @@ def link(account: User, customer: Customer, *, relation: str = "OWNER", **fields
         proof=fields.pop("proof", "CCCD" if relation == "OWNER" else "METER_NUMBER"),
         is_default=fields.pop("is_default", not account.customer_links.exists()),
         linked_at=fields.pop("linked_at", timezone.now()),
+        **fields,
+    )
+
+
+def invoice(
+    customer: Customer,
+    *,
+    month: date = date(2026, 10, 1),
+    total: int = 550_000,
+    status: str = "UNPAID",
+    **fields,
+):
+    """An issued electricity invoice for `month`, straight into the table (no bill run):
+    VAT 8% inside `total`."""
+    from cskh.billing.models import Invoice
+
+    n = next(_numbers)
+    end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    vat = round(total * 8 / 108)
+    return Invoice.objects.create(
+        customer=customer,
+        unit=customer.unit,
+        source=Invoice.Source.CMIS,
+        period_month=month,
+        period_start=month - timedelta(days=1),
+        period_end=end,
+        customer_name=customer.name,
+        customer_address=customer.address,
+        customer_group="RESIDENTIAL",
+        voltage="LT_6KV",
+        kwh=fields.pop("kwh", 200),
+        subtotal=total - vat,
+        vat_percent=8,
+        vat=vat,
+        total=total,
+        tier_divisor=30,
+        due_date=end + timedelta(days=10),
+        series="C26TAA",
+        number=n,
+        status=status,
+        issued_at=timezone.now(),
+        **fields,
+    )
+
+
+def collecting_account(unit_code: str = "EVNHCMC", **fields):
+    """The bank account a unit (a corporation by default) collects VietQR transfers on."""
+    from cskh.payments.models import CollectingAccount
+
+    return CollectingAccount.objects.create(
+        unit=unit_tree()[unit_code],
+        bank_bin=fields.pop("bank_bin", "970436"),
+        bank_name=fields.pop("bank_name", "Vietcombank"),
+        account_number=fields.pop("account_number", "0071000123456"),
+        account_name=fields.pop("account_name", "TONG CONG TY DIEN LUC TP HCM"),
+        valid_from=fields.pop("valid_from", date(2024, 1, 1)),
         **fields,
     )

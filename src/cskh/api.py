@@ -13,6 +13,8 @@ from cskh.metering.api import router as metering_router
 from cskh.metering.ingest_api import router as ingest_router
 from cskh.notifications.api import router as notifications_router
 from cskh.outages.api import router as outages_router
+from cskh.payments.api import callbacks as payment_callbacks
+from cskh.payments.api import router as payments_router
 
 api = NinjaAPI(
     title="EVN CSKH API",
@@ -33,3 +35,5 @@ api.add_router("/ingest", ingest_router)  # /readings, /batches/{id}
 api.add_router("/ingest", invoices_ingest_router)  # /invoices
 api.add_router("/tariffs", tariffs_router)
 api.add_router("/invoices", invoices_router)
+api.add_router("/payments", payment_callbacks)  # /vnpay/ipn, /momo/ipn, /zalopay/callback
+api.add_router("/payments", payments_router)

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -108,10 +109,14 @@ INSTALLED_APPS = [
     "cskh.incidents",
     "cskh.metering",
     "cskh.billing",
+    "cskh.payments",
     "cskh.web",
     "cskh.staff",
     "cskh.demo",
 ]
+if not PRODUCTION:
+    # VNPay's stand-in (docs/payments.md); production does not install it.
+    INSTALLED_APPS.append("cskh.payments.sandbox")
 
 MIDDLEWARE = [
     "cskh.core.middleware.SecurityHeadersMiddleware",
@@ -289,3 +294,51 @@ METERING_KWH_TOLERANCE_WH = env_int("METERING_KWH_TOLERANCE_WH", 10)
 
 # Billing (docs/invoices.md): days from the reading day to an invoice's due date.
 BILLING_DUE_DAYS = env_int("BILLING_DUE_DAYS", 10)
+
+# Payments (docs/payments.md). SITE_URL is this site's public address, for what a gateway
+# calls back without a browser (VNPay's IPN is registered with VNPay; MoMo's is sent).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+PAYMENT_METHODS = env_list("PAYMENT_METHODS", "VNPAY,VIETQR")
+# How long a payment holds its invoices waiting for the gateway (VNPay's vnp_ExpireDate),
+# and how long a VietQR transfer may take to show on the bank statement.
+PAYMENT_VNPAY_MINUTES = env_int("PAYMENT_VNPAY_MINUTES", 15)
+PAYMENT_VIETQR_MINUTES = env_int("PAYMENT_VIETQR_MINUTES", 24 * 60)
+# Reconciliation asks the gateway about payments it has no word on, this many days back.
+PAYMENT_RECONCILE_DAYS = env_int("PAYMENT_RECONCILE_DAYS", 7)
+PAYMENT_HTTP_TIMEOUT = float(os.environ.get("PAYMENT_HTTP_TIMEOUT", "15"))
+# "Pay without logging in": customer-code lookups per IP per hour.
+GUEST_PAY_LOOKUPS_PER_IP_PER_HOUR = env_int("GUEST_PAY_LOOKUPS_PER_IP_PER_HOUR", 20)
+
+_SANDBOX_VNPAY = f"{SITE_URL}/sandbox/vnpay"
+VNPAY_TMN_CODE = os.environ.get("VNPAY_TMN_CODE", "" if PRODUCTION else "EVNTEST1")
+VNPAY_HASH_SECRET = os.environ.get(
+    "VNPAY_HASH_SECRET", "" if PRODUCTION else "SANDBOXSECRETKEY0123456789ABCDEF"
+)
+VNPAY_PAYMENT_URL = os.environ.get(
+    "VNPAY_PAYMENT_URL", "" if PRODUCTION else "/sandbox/vnpay/paymentv2/vpcpay.html"
+)
+VNPAY_API_URL = os.environ.get(
+    "VNPAY_API_URL", "" if PRODUCTION else f"{_SANDBOX_VNPAY}/merchant_webapi/api/transaction"
+)
+# The sandbox calls this IPN URL; empty: this site's own, as seen by the request.
+VNPAY_SANDBOX_IPN_URL = os.environ.get("VNPAY_SANDBOX_IPN_URL", "")
+
+# MoMo and ZaloPay are offered when their keys are set and PAYMENT_METHODS names them.
+MOMO_PARTNER_CODE = os.environ.get("MOMO_PARTNER_CODE", "")
+MOMO_ACCESS_KEY = os.environ.get("MOMO_ACCESS_KEY", "")
+MOMO_SECRET_KEY = os.environ.get("MOMO_SECRET_KEY", "")
+MOMO_ENDPOINT = os.environ.get("MOMO_ENDPOINT", "https://test-payment.momo.vn")
+ZALOPAY_APP_ID = os.environ.get("ZALOPAY_APP_ID", "")
+ZALOPAY_KEY1 = os.environ.get("ZALOPAY_KEY1", "")
+ZALOPAY_KEY2 = os.environ.get("ZALOPAY_KEY2", "")
+ZALOPAY_ENDPOINT = os.environ.get("ZALOPAY_ENDPOINT", "https://sb-openapi.zalopay.vn")
+# The gateways' payment pages our forms redirect to (CSP form-action); ZaloPay's gateway
+# page is on its own host: add it here when ZaloPay is enabled.
+CSP_FORM_ACTION_ORIGINS = env_list(
+    "CSP_FORM_ACTION_ORIGINS",
+    ",".join(
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in map(urlsplit, (VNPAY_PAYMENT_URL, MOMO_ENDPOINT))
+        if parts.netloc
+    ),
+)

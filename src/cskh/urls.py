@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 from cskh.api import api
@@ -15,5 +16,9 @@ urlpatterns = [
     path("", include("cskh.incidents.urls")),
     path("", include("cskh.metering.urls")),
     path("", include("cskh.billing.urls")),
+    path("", include("cskh.payments.urls")),
     path("", include("cskh.web.urls")),
 ]
+
+if "cskh.payments.sandbox" in settings.INSTALLED_APPS:
+    urlpatterns.append(path("sandbox/vnpay/", include("cskh.payments.sandbox.urls")))

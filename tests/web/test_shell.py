@@ -1,4 +1,4 @@
-"""The app shell: bottom navigation, placeholder sections, the web-app manifest,
+"""The app shell: bottom navigation, its sections, the web-app manifest,
 the anonymous home page, and the page language."""
 
 import json
@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 
 NAV_HREFS = ["/", "/lookup/", "/payments/", "/notifications/", "/account/"]
 NAV_LABELS_EN = ["Home", "Lookup", "Payment", "Notices", "Account"]
-PLACEHOLDERS = ["/payments/"]
 
 
 class _Shell(HTMLParser):
@@ -81,7 +80,7 @@ def test_bottom_navigation_has_the_five_items_in_vietnamese(client):
     assert all(vi != en for vi, en in zip(labels, NAV_LABELS_EN, strict=True))  # translated
 
 
-@pytest.mark.parametrize("path", ["/", *PLACEHOLDERS, "/notifications/", "/account/"])
+@pytest.mark.parametrize("path", ["/", "/payments/", "/notifications/", "/account/"])
 def test_the_current_section_is_marked(client, user, path):
     client.force_login(user)
     page = shell(client.get(path))
@@ -100,35 +99,24 @@ def test_the_home_item_is_not_marked_on_other_pages(client, user):
     assert [item for item in page.items if item["current"]] == []
 
 
-# ---------------------------------------------------------------- placeholders
+# ---------------------------------------------------------------- sections
 
 
-@pytest.mark.parametrize("path", PLACEHOLDERS)
-def test_placeholder_sections_say_they_are_not_available_yet(client, path):
-    response = client.get(path, headers={"Accept-Language": "en"})
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "not available yet" in html
-    assert 'href="/"' in html
+def test_the_lookup_heading(client):
+    html = client.get("/lookup/", headers={"Accept-Language": "en"}).content.decode()
+    assert "<h1>Lookup</h1>" in html
 
 
-@pytest.mark.parametrize(
-    ("path", "heading"),
-    [("/lookup/", "Lookup"), ("/payments/", "Payment")],
-)
-def test_placeholder_headings(client, path, heading):
-    html = client.get(path, headers={"Accept-Language": "en"}).content.decode()
-    assert f"<h1>{heading}</h1>" in html
+def test_payment_asks_a_visitor_to_log_in(client):
+    response = client.get("/payments/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-@pytest.mark.parametrize("path", PLACEHOLDERS)
-def test_placeholder_sections_render_for_logged_in_accounts_in_vietnamese(client, path):
+def test_payment_is_in_vietnamese_for_a_vietnamese_account(client):
     client.force_login(factories.account(language="vi"))
-    response = client.get(path)
-    page = shell(response)
-    assert page.lang == "vi"
-    assert [item["href"] for item in page.items] == NAV_HREFS
-    assert "not available yet" not in response.content.decode()  # translated
+    response = client.get("/payments/")
+    assert shell(response).lang == "vi"
+    assert "<h1>Thanh toán tiền điện</h1>" in response.content.decode()
 
 
 # ---------------------------------------------------------------- manifest

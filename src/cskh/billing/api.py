@@ -198,6 +198,8 @@ def _summary(invoice: Invoice) -> dict:
         "due": invoice.due,
         "status": invoice.status,
         "due_date": invoice.due_date.isoformat(),
+        "paid_at": invoice.paid_at.isoformat() if invoice.paid_at else None,
+        "paid_channel": invoice.paid_channel or None,
         "series": invoice.series,
         "number": invoice.number,
         "adjusts": invoice.adjusts_id,

@@ -476,6 +476,38 @@ class Invoice(models.Model):
             return max(self.total - self.paid_amount, 0)
         return 0
 
+    @property
+    def payable(self) -> bool:
+        """Free to be put in a payment: issued, not paid, not inside another payment."""
+        return self.status in (self.Status.UNPAID, self.Status.PARTIALLY_PAID) and self.due > 0
+
+    # mutators, called by payments under a row lock on the invoice
+
+    def hold(self) -> None:
+        """A payment started for what is due."""
+        self.status = self.Status.PENDING
+        self.save(update_fields=["status"])
+
+    def release(self) -> None:
+        """The payment holding it ended unpaid."""
+        self.status = self.Status.PARTIALLY_PAID if self.paid_amount else self.Status.UNPAID
+        self.save(update_fields=["status"])
+
+    def settle(self, *, amount: int, at, channel: str) -> None:
+        self.paid_amount += amount
+        self.paid_at = at
+        self.paid_channel = channel
+        self.status = self.Status.PAID
+        self.save(update_fields=["paid_amount", "paid_at", "paid_channel", "status"])
+
+    def unsettle(self, *, amount: int) -> None:
+        """A payment of `amount` on it was refunded in full."""
+        self.paid_amount -= amount
+        self.paid_at = None
+        self.paid_channel = ""
+        self.status = self.Status.PARTIALLY_PAID if self.paid_amount else self.Status.UNPAID
+        self.save(update_fields=["paid_amount", "paid_at", "paid_channel", "status"])
+
 
 class InvoiceRegister(models.Model):
     """A row of the invoice's reading table: one register of one meter."""

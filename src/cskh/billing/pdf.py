@@ -56,7 +56,7 @@ def response(invoice: Invoice) -> HttpResponse:
 
 def render(invoice: Invoice, *, hotlines: list[str]) -> bytes:
     """The invoice on one A4 page (more if it has many lines), in the active language."""
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -73,7 +73,7 @@ def render(invoice: Invoice, *, hotlines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     if REGULAR in pdfmetrics.getRegisteredFontNames():
         return
     pdfmetrics.registerFont(TTFont(REGULAR, FONTS / "DejaVuSans.ttf"))
@@ -99,7 +99,7 @@ SELLER = _style("seller", fontName=BOLD, fontSize=10, leading=13)
 SECTION = _style("section", fontName=BOLD, fontSize=9, leading=12, spaceBefore=4)
 
 
-def _grid() -> TableStyle:
+def grid() -> TableStyle:
     return TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.4, GRID),
@@ -266,7 +266,7 @@ class _Page:
             data.append([Paragraph(escape(_("No meter reading in this period.")), CELL)])
         widths = [0.16, 0.1, 0.13, 0.13, 0.11, 0.1, 0.13, 0.14]
         table = Table(data, colWidths=[WIDTH * share for share in widths], repeatRows=1)
-        table.setStyle(_grid())
+        table.setStyle(grid())
         if len(data) == 2 and len(data[1]) == 1:
             table.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
         return table
@@ -317,7 +317,7 @@ class _Page:
         )
         widths = [0.52, 0.13, 0.16, 0.19]
         table = Table(data, colWidths=[WIDTH * share for share in widths], repeatRows=1)
-        table.setStyle(_grid())
+        table.setStyle(grid())
         table.setStyle(
             TableStyle(
                 [

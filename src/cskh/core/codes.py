@@ -87,6 +87,11 @@ def mask_cccd(cccd: str) -> str:
     return cccd[:3] + "*" * (len(cccd) - 5) + cccd[-2:]
 
 
+def mask_name(name: str) -> str:
+    """`Nguyễn Văn An` → `N***** V** A*`: enough for a holder to recognise, not to read."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+
+
 _CUSTOMER_CODE = re.compile(r"P[A-Z][0-9]{8,12}")
 
 

@@ -1,13 +1,12 @@
 """Security headers for every response."""
 
+from django.conf import settings
+
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'{style}; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'{forms}; frame-ancestors 'none'; "
     "manifest-src 'self'; connect-src 'self'"
 )
-# The staff back-office (Django admin) sets a few inline style attributes.
-_CSP_PAGES = _CSP.format(style="")
-_CSP_STAFF = _CSP.format(style=" 'unsafe-inline'")
 
 
 class SecurityHeadersMiddleware:
@@ -16,11 +15,16 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # A payment form redirects to the gateway's page, which form-action must allow.
+        forms = "".join(f" {origin}" for origin in settings.CSP_FORM_ACTION_ORIGINS)
+        self.pages = _CSP.format(style="", forms=forms)
+        # The staff back-office (Django admin) sets a few inline style attributes.
+        self.staff = _CSP.format(style=" 'unsafe-inline'", forms=forms)
 
     def __call__(self, request):
         response = self.get_response(request)
         staff = request.path.startswith(("/staff/", "/api/v1/docs"))
-        response.headers.setdefault("Content-Security-Policy", _CSP_STAFF if staff else _CSP_PAGES)
+        response.headers.setdefault("Content-Security-Policy", self.staff if staff else self.pages)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"
         )

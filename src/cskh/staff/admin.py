@@ -20,6 +20,7 @@ from cskh.incidents.models import Incident
 from cskh.metering.models import ImportBatch, IngestKey
 from cskh.notifications.models import Notice
 from cskh.outages.models import Outage
+from cskh.payments.models import CollectingAccount, Payment, Statement, StatementLine
 from cskh.staff import scope
 from cskh.staff.billing import BillRunAdmin, InvoiceAdmin
 from cskh.staff.incidents import IncidentAdmin
@@ -27,6 +28,12 @@ from cskh.staff.metering import ImportBatchAdmin, IngestKeyAdmin, MeterAdmin
 from cskh.staff.models import PersonalDataAccess, StaffMembership
 from cskh.staff.notices import NoticeAdmin
 from cskh.staff.outages import OutageAdmin
+from cskh.staff.payments import (
+    CollectingAccountAdmin,
+    PaymentAdmin,
+    StatementAdmin,
+    StatementLineAdmin,
+)
 from cskh.staff.readonly import ReadOnlyAdmin
 from cskh.staff.tariffs import PriceListAdmin, TenantRuleAdmin, TouHourSetAdmin, VatRateAdmin
 
@@ -243,6 +250,10 @@ site.register(TouHourSet, TouHourSetAdmin)
 site.register(TenantRule, TenantRuleAdmin)
 site.register(BillRun, BillRunAdmin)
 site.register(Invoice, InvoiceAdmin)
+site.register(Payment, PaymentAdmin)
+site.register(CollectingAccount, CollectingAccountAdmin)
+site.register(Statement, StatementAdmin)
+site.register(StatementLine, StatementLineAdmin)
 
 
 @admin.register(LogEntry, site=site)

@@ -69,7 +69,17 @@ TARIFFS = [  # national data: edited only by EVN's own staff (cskh.staff.tariffs
     for action in ("view", "add", "change", "delete")
 ]
 INVOICES = ["billing.view_invoice", "billing.view_billrun", "billing.view_skippedcustomer"]
-ROLES[CUSTOMER_SERVICE] += INVOICES
+PAYMENTS = ["payments.view_payment", "payments.view_refund"]
+RECONCILIATION = [  # money: the unit's administrators
+    "payments.add_refund",
+    "payments.view_collectingaccount",
+    "payments.add_collectingaccount",
+    "payments.change_collectingaccount",
+    "payments.view_statement",
+    "payments.add_statement",
+    "payments.view_statementline",
+]
+ROLES[CUSTOMER_SERVICE] += INVOICES + PAYMENTS
 ROLES[UNIT_ADMIN] = (
     ROLES[CUSTOMER_SERVICE]
     + ROLES[UNIT_ADMIN]
@@ -77,6 +87,7 @@ ROLES[UNIT_ADMIN] = (
     + OUTAGES
     + INCIDENTS
     + METER_DATA
+    + RECONCILIATION
     + ["billing.change_invoice"]  # issue a bill run's checked drafts
 )
 ROLES[OPERATOR] = ["customers.view_unit", "customers.view_customer", *OUTAGES, *INCIDENTS]

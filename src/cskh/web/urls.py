@@ -6,6 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("lookup/", views.lookup, name="lookup"),
-    path("payments/", views.payments, name="payments"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
 ]

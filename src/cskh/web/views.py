@@ -30,17 +30,6 @@ def lookup(request):
     return render(request, "web/lookup.html")
 
 
-def payments(request):
-    return render(
-        request,
-        "cskh/placeholder.html",
-        {
-            "heading": _("Payment"),
-            "coming": _("You will be able to pay your electricity bills online here."),
-        },
-    )
-
-
 @cache_control(max_age=3600, public=True)
 def manifest(request):
     return JsonResponse(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cskh.demo import accounts as demo_accounts
-from cskh.demo import generator, incidents, invoices, notices, outages, readings
+from cskh.demo import generator, incidents, invoices, notices, outages, payments, readings
 
 
 class Command(BaseCommand):
@@ -66,6 +66,7 @@ class Command(BaseCommand):
             now=timezone.now(),
         )
         new_invoices = invoices.ensure_invoices(today=timezone.localdate(), now=timezone.now())
+        payments.ensure_payments()
         summary = f"demo data: {created} new customers of {customers}"
         if accounts:
             summary += (
