@@ -93,3 +93,16 @@ def log_in(live_server):
         )
 
     return log_in_as
+
+
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def staff_page(browser: Browser, live_server) -> Page:
+    """A desktop browser with the app set to English (the staff member's own)."""
+    context = browser.new_context(base_url=live_server.url, locale="en-US", **DESKTOP)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{"name": "cskh_language", "value": "en", "url": live_server.url}])
+    yield context.new_page()
+    context.close()

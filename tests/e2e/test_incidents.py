@@ -13,12 +13,11 @@ from playwright.sync_api import Browser, Page, expect
 from cskh.incidents.models import Incident, Kind, Status
 from cskh.notifications.models import Category, Notice
 from tests import factories
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import DESKTOP, TIMEOUT_MS
 from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 NOTICES = reverse("notifications:list")
 DESCRIPTION = "Dây điện bị đứt, rơi xuống vỉa hè trước nhà."
 NOTE = "Đội sửa chữa đã nối lại dây và kiểm tra an toàn."

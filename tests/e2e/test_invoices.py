@@ -13,7 +13,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
 
 from cskh.billing.models import Invoice
@@ -21,12 +21,10 @@ from cskh.core.money import format_vnd
 from cskh.core.words import amount_in_words
 from tests import factories
 from tests.billing.test_billrun import APRIL_END, MAY_END, household, run
-from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 NICKNAME = "Nhà mình"
 BILLS = "Hóa đơn"  # the list's heading and menu item
 TITLE = "HÓA ĐƠN GIÁ TRỊ GIA TĂNG (TIỀN ĐIỆN)"
@@ -35,16 +33,6 @@ TITLE = "HÓA ĐƠN GIÁ TRỊ GIA TĂNG (TIỀN ĐIỆN)"
 @pytest.fixture(autouse=True)
 def tariffs():
     factories.tariffs_on_file()
-
-
-@pytest.fixture
-def staff_page(browser: Browser, live_server):
-    """A desktop browser with the app set to English (the staff member's own)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US", **DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{"name": "cskh_language", "value": "en", "url": live_server.url}])
-    yield context.new_page()
-    context.close()
 
 
 def billed_homes() -> dict:

@@ -18,13 +18,12 @@ from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 from tests import factories
 from tests.e2e.phone import expect_no_horizontal_scroll
-from tests.e2e.test_outages import staff_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_unit_keys_its_mdms_which_loads_readings_the_customer_then_sees(
-    staff_page: Page,  # noqa: F811
+    staff_page: Page,
     new_page,
     log_in,
     live_server,

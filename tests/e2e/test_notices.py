@@ -15,12 +15,11 @@ from cskh.notifications.models import Audience, Category, Notice
 from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 from tests import factories
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import DESKTOP, TIMEOUT_MS
 from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 TITLE = "Ngừng cấp điện khu vực Quận 1"
 TITLE_EN = "Planned outage in District 1"
 LIST = reverse("notifications:list")

@@ -12,31 +12,19 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from cskh.notifications.models import Notice
 from cskh.outages.models import Outage
 from tests import factories
-from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.phone import expect_no_horizontal_scroll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CODE = "PE0100123456"
 AREA = "Đường Lê Lợi, Nguyễn Huệ (phường Sài Gòn)"
 REASON = "Thay máy biến áp TBA Lê Lợi 3"
 LINE = "ĐZ 22kV lộ 475E1.4"
-
-
-@pytest.fixture
-def staff_page(browser: Browser, live_server):
-    """A desktop browser with the app set to English (the staff member's own)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US", **DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{"name": "cskh_language", "value": "en", "url": live_server.url}])
-    yield context.new_page()
-    context.close()
 
 
 def test_staff_publish_an_outage_the_customer_is_told_and_anyone_can_look_it_up(

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from cskh.billing.models import Invoice
 from cskh.payments import gateways, services
@@ -16,21 +16,10 @@ from cskh.payments.models import Payment, StatementLine
 from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 from tests import factories
-from tests.e2e.conftest import TIMEOUT_MS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 VIETQR = gateways.VietQR.channel  # what an invoice says it was paid through
-
-
-@pytest.fixture
-def staff_page(browser: Browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", **DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{"name": "cskh_language", "value": "en", "url": live_server.url}])
-    yield context.new_page()
-    context.close()
 
 
 def pending_vietqr_payment() -> Payment:

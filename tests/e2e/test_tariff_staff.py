@@ -7,23 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.e2e.conftest import TIMEOUT_MS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
-
-@pytest.fixture
-def staff_page(browser: Browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", **DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{"name": "cskh_language", "value": "en", "url": live_server.url}])
-    yield context.new_page()
-    context.close()
 
 
 def test_a_vat_rate_added_in_the_back_office_prices_the_days_it_covers(

@@ -214,13 +214,7 @@ def list_invoices(request, query: Query[InvoiceQuery]):
         {"status": query.status, "customer": query.customer, "start": query.from_, "end": query.to},
         account=request.auth,
     )
-    rows = queries.invoices_for(
-        request.auth,
-        status=filters["status"] or None,
-        customer_code=filters["customer"] or None,
-        start=filters["start"],
-        end=filters["end"],
-    )
+    rows = queries.invoices_for(request.auth, **forms.InvoiceFilterForm.as_filters(filters))
     return [_summary(row) for row in rows]
 
 

@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cskh.billing.models import TOU_GROUPS, CustomerGroup, Invoice, Voltage
-from cskh.customers.models import CustomerLink
+from cskh.customers.forms import LinkedCodesFilter
 
 MAX_KWH = 10_000_000
 MAX_AMOUNT = 100_000_000_000  # VND
@@ -182,19 +182,11 @@ class SheetForm(forms.Form):
     )
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(LinkedCodesFilter):
     """Filters of the invoice list: status, one of the account's codes, billing months."""
 
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        error_messages={"invalid_choice": _("This status does not exist.")},
-    )
-    customer = forms.ChoiceField(
-        label=_("Customer code"),
-        required=False,
-        error_messages={"invalid_choice": _("This customer code is not linked to your account.")},
-    )
+    end_before_start = _("The last month must not come before the first.")
+
     start = forms.DateField(
         label=_("From month"),
         required=False,
@@ -211,28 +203,9 @@ class InvoiceFilterForm(forms.Form):
     )
 
     def __init__(self, *args, account, **kwargs):
-        super().__init__(*args, **kwargs)
-        links = CustomerLink.objects.filter(account=account).select_related("customer")
-        self.nicknames = {link.customer.code: link.nickname for link in links}
-        self.fields["status"].choices = [
-            ("", _("All")),
-            *(
-                (value, capfirst(label))
-                for value, label in Invoice.Status.choices
-                if value != Invoice.Status.DRAFT
-            ),
+        statuses = [
+            (value, capfirst(label))
+            for value, label in Invoice.Status.choices
+            if value != Invoice.Status.DRAFT
         ]
-        self.fields["customer"].choices = [
-            ("", _("All codes")),
-            *(
-                (code, f"{code} — {nickname}" if nickname else code)
-                for code, nickname in sorted(self.nicknames.items())
-            ),
-        ]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The last month must not come before the first."))
-        return data
+        super().__init__(*args, account=account, statuses=statuses, **kwargs)

@@ -46,14 +46,7 @@ def bill_calculator(request):
 @login_required
 def invoice_list(request):
     form = forms.InvoiceFilterForm(request.GET or None, account=request.user)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    rows = queries.invoices_for(
-        request.user,
-        status=filters.get("status") or None,
-        customer_code=filters.get("customer") or None,
-        start=filters.get("start"),
-        end=filters.get("end"),
-    )
+    rows = queries.invoices_for(request.user, **form.filters())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for invoice in page.object_list:
         invoice.nickname = form.nicknames.get(invoice.customer.code, "")

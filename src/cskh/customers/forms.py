@@ -67,3 +67,56 @@ class LinkUpdateForm(forms.Form):
         label=_("Nickname"), max_length=50, required=False, help_text=NICKNAME_HELP
     )
     default = forms.BooleanField(label=_("Show this code first"), required=False)
+
+
+class LinkedCodesFilter(forms.Form):
+    """The filters of a list across the account's linked codes (invoices, payments):
+    a status, one of its codes, and a period from `start` to `end` (a subclass defines
+    those two and says how the last may not come before the first)."""
+
+    end_before_start = ""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        error_messages={"invalid_choice": _("This status does not exist.")},
+    )
+    customer = forms.ChoiceField(
+        label=_("Customer code"),
+        required=False,
+        error_messages={"invalid_choice": _("This customer code is not linked to your account.")},
+    )
+
+    def __init__(self, *args, account, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        links = CustomerLink.objects.filter(account=account).select_related("customer")
+        self.nicknames = {link.customer.code: link.nickname for link in links}
+        self.fields["status"].choices = [("", _("All")), *statuses]
+        self.fields["customer"].choices = [
+            ("", _("All codes")),
+            *(
+                (code, f"{code} — {nickname}" if nickname else code)
+                for code, nickname in sorted(self.nicknames.items())
+            ),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", self.end_before_start)
+        return data
+
+    def filters(self) -> dict:
+        """The page's filters as the list query's keyword arguments (none when invalid)."""
+        return self.as_filters(self.cleaned_data if self.is_bound and self.is_valid() else {})
+
+    @staticmethod
+    def as_filters(data: dict) -> dict:
+        """Cleaned filters (the API's, or a page's) as the list query's keyword arguments."""
+        return {
+            "status": data.get("status") or None,
+            "customer_code": data.get("customer") or None,
+            "start": data.get("start"),
+            "end": data.get("end"),
+        }

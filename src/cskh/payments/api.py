@@ -97,13 +97,7 @@ def list_payments(request, query: Query[PaymentQuery]):
         {"status": query.status, "customer": query.customer, "start": query.from_, "end": query.to},
         account=request.auth,
     )
-    rows = queries.payments_for(
-        request.auth,
-        status=filters["status"] or None,
-        customer_code=filters["customer"] or None,
-        start=filters["start"],
-        end=filters["end"],
-    )
+    rows = queries.payments_for(request.auth, **forms.HistoryFilterForm.as_filters(filters))
     return [payment_json(request, row) for row in rows]
 
 

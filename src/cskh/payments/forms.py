@@ -6,7 +6,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cskh.core.forms import CUSTOMER_CODE_MESSAGES, CustomerCodeField
-from cskh.customers.models import CustomerLink
+from cskh.customers.forms import LinkedCodesFilter
 from cskh.payments import gateways
 from cskh.payments.models import Method, Payment
 
@@ -83,20 +83,11 @@ class GuestPayForm(forms.Form):
         self.fields["method"] = method_field()
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(LinkedCodesFilter):
     """Filters of the payment history: status, one of the account's codes, days."""
 
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), *((v, capfirst(label)) for v, label in Payment.Status.choices)],
-        error_messages={"invalid_choice": _("This status does not exist.")},
-    )
-    customer = forms.ChoiceField(
-        label=_("Customer code"),
-        required=False,
-        error_messages={"invalid_choice": _("This customer code is not linked to your account.")},
-    )
+    end_before_start = _("The last day must not come before the first.")
+
     start = forms.DateField(
         label=_("From"),
         required=False,
@@ -111,18 +102,5 @@ class HistoryFilterForm(forms.Form):
     )
 
     def __init__(self, *args, account, **kwargs):
-        super().__init__(*args, **kwargs)
-        codes = CustomerLink.objects.filter(account=account).values_list(
-            "customer__code", flat=True
-        )
-        self.fields["customer"].choices = [
-            ("", _("All codes")),
-            *((code, code) for code in sorted(codes)),
-        ]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The last day must not come before the first."))
-        return data
+        statuses = [(value, capfirst(label)) for value, label in Payment.Status.choices]
+        super().__init__(*args, account=account, statuses=statuses, **kwargs)

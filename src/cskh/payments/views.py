@@ -142,14 +142,7 @@ def receipt_pdf(request, payment_id: int):
 @login_required
 def history(request):
     form = forms.HistoryFilterForm(request.GET or None, account=request.user)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    rows = queries.payments_for(
-        request.user,
-        status=filters.get("status") or None,
-        customer_code=filters.get("customer") or None,
-        start=filters.get("start"),
-        end=filters.get("end"),
-    )
+    rows = queries.payments_for(request.user, **form.filters())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "payments/history.html", {"form": form, "page": page})
 
