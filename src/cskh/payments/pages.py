@@ -5,7 +5,7 @@ import segno
 from django.utils.translation import gettext_lazy as _
 
 from cskh.payments.models import Payment
-from cskh.payments.services import PaymentNotFound
+from cskh.payments.queries import PaymentNotFound
 
 # VNPay's vnp_ResponseCode, for the customer (domain/payments.md).
 VNPAY_RESULTS = {

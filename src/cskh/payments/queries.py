@@ -4,12 +4,18 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cskh.billing import queries as billing
 from cskh.billing.models import Invoice
+from cskh.core.errors import NotFound
 from cskh.customers.models import Customer, CustomerLink
 from cskh.payments.models import Payment, PaymentInvoice
-from cskh.payments.services import PaymentNotFound
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+    default_message = _("Payment not found.")
 
 
 def payable_invoices(account) -> QuerySet[Invoice]:

@@ -36,6 +36,7 @@ from cskh.payments.models import (
     PaymentInvoice,
     Refund,
 )
+from cskh.payments.queries import PaymentNotFound
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +84,6 @@ class GatewayUnavailable(DomainError):
 class NoSuchCustomer(NotFound):
     code = "customer_not_found"
     default_message = gettext_lazy("No customer has this code. Check it on your bill.")
-
-
-class PaymentNotFound(NotFound):
-    code = "payment_not_found"
-    default_message = gettext_lazy("Payment not found.")
 
 
 class NothingToRefund(Conflict):

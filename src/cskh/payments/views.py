@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,7 +38,7 @@ def pay(request):
                 method=form.cleaned_data["method"],
                 now=timezone.now(),
                 ip=client_ip(request),
-                locale=request.LANGUAGE_CODE,
+                locale=translation.get_language(),
             )
             return _to_gateway(request, payment, reverse("payments:detail", args=[payment.pk]))
         except InvalidInput as error:
@@ -127,7 +127,7 @@ def cancel(request, payment_id: int):
 def _own(request, payment_id: int) -> Payment:
     try:
         return queries.payment_for(request.user, payment_id)
-    except services.PaymentNotFound:
+    except queries.PaymentNotFound:
         raise Http404 from None
 
 
@@ -135,7 +135,7 @@ def _own(request, payment_id: int) -> Payment:
 def receipt_pdf(request, payment_id: int):
     try:
         return pdf.response(pages.paid(_own(request, payment_id)))
-    except services.PaymentNotFound:
+    except queries.PaymentNotFound:
         raise Http404 from None
 
 
@@ -233,7 +233,7 @@ def guest(request):
                     method=pay_form.cleaned_data["method"],
                     now=timezone.now(),
                     ip=client_ip(request),
-                    locale=request.LANGUAGE_CODE,
+                    locale=translation.get_language(),
                 )
                 page = reverse("payments:guest_payment", args=[_token(payment)])
                 return _to_gateway(request, payment, page)
@@ -271,5 +271,5 @@ def guest_payment(request, token: str):
 def guest_receipt_pdf(request, token: str):
     try:
         return pdf.response(pages.paid(_guest(token)))
-    except services.PaymentNotFound:
+    except queries.PaymentNotFound:
         raise Http404 from None
