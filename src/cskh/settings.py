@@ -338,7 +338,7 @@ CSP_FORM_ACTION_ORIGINS = env_list(
     "CSP_FORM_ACTION_ORIGINS",
     ",".join(
         f"{parts.scheme}://{parts.netloc}"
-        for parts in map(urlsplit, (VNPAY_PAYMENT_URL, MOMO_ENDPOINT))
+        for parts in map(urlsplit, (VNPAY_PAYMENT_URL, MOMO_PARTNER_CODE and MOMO_ENDPOINT))
         if parts.netloc
     ),
 )
