@@ -4,7 +4,7 @@ back to our Return URL).
 
 1. A holder with two codes (home and parents) opens "Payment" from the bottom
    navigation, ticks both bills (the total adds up as they tick), pays 880,000 VND by
-   VNPay, and comes back paid: both bills are paid through VNPAY, a notice says so, the
+   VNPay, and comes back paid: both bills are paid through VNPay, a notice says so, the
    history holds one payment of both codes, and the receipt downloads as a PDF.
 2. The same, but the bank says the balance is too low (51): the result page says why,
    nothing is paid, and both bills can be ticked again.
@@ -13,6 +13,9 @@ back to our Return URL).
    default: the test reads only data there, not the wording of the new strings).
 4. Someone pays a code without logging in: the holder's name is masked, the amount due
    shown, VNPay, paid; the receipt opens from a signed link.
+5. A holder leaves VNPay's page without paying: the payment page offers to go back to
+   VNPay (the same payment) or to cancel it; cancelling frees both bills at once, ticked
+   again for a new payment.
 
 Journeys 1 and 2 run in English (the account's language) and read the English wording;
 journeys 3 and 4 run in Vietnamese and read only data (amounts, codes, the reference,
@@ -289,3 +292,33 @@ def test_someone_pays_a_code_without_logging_in(page: Page):
     with page.expect_download() as download_info:
         page.locator('main a[href$="/receipt.pdf"]').click()
     assert download_info.value.suggested_filename == f"bien-nhan-{payment.reference}.pdf"
+
+
+def test_a_holder_who_left_vnpay_goes_back_or_cancels(new_page, log_in):
+    homes = two_homes(language="en")
+    page = new_page(locale="en-US", language="en")
+    log_in(page, homes["account"])
+    choose_both_and_vnpay(page, homes)
+    payment = Payment.objects.get()
+
+    # Back in the app without paying: the payment waits, and says how to go on.
+    page.goto("/payments/")
+    page.get_by_role("link", name=re.compile(payment.reference)).click()
+    expect(page).to_have_url(re.compile(rf"/payments/{payment.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for the gateway")
+    page.get_by_role("link", name="Continue to VNPay").click()
+    expect(page).to_have_url(re.compile(rf"vnp_TxnRef={payment.reference}"))
+    expect(page.get_by_test_id("amount")).to_have_text("880.000 VND")
+
+    page.go_back()
+    page.get_by_role("button", name="Cancel this payment").click()
+    expect(page).to_have_url(re.compile(r"/payments/\?invoice="))
+    expect(page.locator(".messages")).to_have_text(
+        "The payment is cancelled. You can pay the invoices again."
+    )
+    for bill in (homes["home_bill"], homes["parents_bill"]):
+        expect(box(page, bill)).to_be_enabled()
+        expect(box(page, bill)).to_be_checked()
+    expect(page.locator("output#pay-total")).to_have_text(format_vnd(HOME + PARENTS, "en"))
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.EXPIRED

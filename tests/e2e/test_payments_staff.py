@@ -1,12 +1,18 @@
-"""A bank statement uploaded in the back-office settles a VietQR payment: a unit
-administrator of EVNHCMC (whose collecting account takes the transfers of its companies'
-customers) uploads the day's statement in /staff/ (desktop, English), sees the transfer's
-line matched, and the payment is paid, in the database and on its page in /staff/."""
+"""Payments in the back-office (desktop, English):
+1. A bank statement settles a VietQR payment: a unit administrator of EVNHCMC (whose
+   collecting account takes the transfers of its companies' customers) uploads the day's
+   statement, sees the transfer's line matched, and the payment is paid, in the database
+   and on its page in /staff/.
+2. A unit administrator of PE01 refunds a VNPay payment in full through the sandbox's
+   refund API (over real HTTP): the gateway accepts, the refund is listed on the
+   payment's page, and the bill is due again."""
 
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -16,6 +22,14 @@ from cskh.payments.models import Payment, StatementLine
 from cskh.staff import roles
 from cskh.staff.models import StaffMembership
 from tests import factories
+from tests.payments.helpers import (
+    MERCHANT_API,
+    household,
+    open_in_sandbox,
+    pay,
+    pay_in_sandbox,
+    start,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -88,3 +102,33 @@ def test_a_unit_administrator_settles_a_transfer_from_the_bank_statement(
     expect(staff_page).to_have_url(re.compile(rf"/staff/payments/payment/{payment.pk}/change/"))
     expect(staff_page.locator(".field-status")).to_contain_text("paid")
     expect(staff_page.locator(".field-transaction_no")).to_contain_text("FT25329900017")
+
+
+def test_a_unit_administrator_refunds_a_vnpay_payment_in_full(
+    staff_page: Page, log_in, live_server, settings
+):
+    settings.VNPAY_API_URL = f"{live_server.url}{MERCHANT_API}"
+    units = factories.unit_tree()
+    home = household(months=(date(2026, 10, 1),))
+    payment = start(home)
+    client = Client()
+    pay_in_sandbox(client, open_in_sandbox(client, payment), delivery="none")
+    assert pay(client, payment)["RspCode"] == "00"
+    admin = factories.account(is_staff=True, language="en", full_name="Admin PE01")
+    admin.groups.add(Group.objects.get(name=roles.UNIT_ADMIN))
+    StaffMembership.objects.create(user=admin, unit=units["PE01"])
+
+    log_in(staff_page, admin)
+    staff_page.goto(f"/staff/payments/payment/{payment.pk}/change/")
+    staff_page.get_by_label("Amount to refund (VND)").fill(str(payment.amount))
+    staff_page.get_by_label("Reason").fill("Khách hàng thanh toán trùng tại quầy")
+    staff_page.get_by_role("button", name="Ask the gateway to refund").click()
+
+    expect(staff_page.locator(".messagelist")).to_contain_text("The gateway accepted the refund.")
+    refunds = staff_page.locator("#refunds-group")
+    expect(refunds).to_contain_text("Khách hàng thanh toán trùng tại quầy")
+    expect(refunds).to_contain_text("accepted by the gateway")
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == ("REFUNDED", payment.amount)
+    (bill,) = home.refreshed()
+    assert (bill.status, bill.paid_amount) == (Invoice.Status.UNPAID, 0)

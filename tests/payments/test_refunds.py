@@ -256,3 +256,22 @@ def test_a_payment_confirmed_too_late_is_refunded_without_touching_the_invoices(
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PENDING
     assert PaymentInvoice.objects.get(invoice=invoice, holds=True).payment == other
+
+
+def test_a_refund_still_waiting_for_the_gateway_sets_its_amount_aside(paid, staff, transport):
+    """Two staff members refunding at once: the second sees the first one's request."""
+    Refund.objects.create(
+        payment=paid,
+        request_id="INFLIGHT01",
+        amount=paid.amount - 100_000,
+        full=False,
+        reason="first",
+        status=Refund.Status.ASKED,
+        created_by=staff,
+        created_at=timezone.now(),
+    )
+    with pytest.raises(services.NothingToRefund) as refused:
+        refund(paid, 200_000, staff)
+    assert str(refused.value.message) == "A refund must be between 1 and 100,000 VND."
+    assert transport.calls == []
+    assert refund(paid, 100_000, staff).status == Refund.Status.DONE

@@ -152,6 +152,7 @@ class Refund(models.Model):
     """A refund asked of the gateway by a staff member, with the gateway's answer."""
 
     class Status(models.TextChoices):
+        ASKED = "ASKED", _("asked, waiting for the gateway's answer")
         DONE = "DONE", _("accepted by the gateway")
         REJECTED = "REJECTED", _("refused by the gateway")
         UNANSWERED = "UNANSWERED", _("no answer from the gateway: ask it before trying again")

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -503,7 +504,12 @@ def _reconcile_one(payment: Payment, *, now) -> str:
 
 def refund(*, payment_id: int, amount: int, reason: str, by, now) -> Refund:
     """Ask the gateway to refund `amount` of a paid payment; every request is kept, with
-    the gateway's answer. A full refund of a paid payment makes its invoices due again."""
+    the gateway's answer. A full refund of a paid payment makes its invoices due again.
+
+    The request is recorded (ASKED, its amount set aside) before the gateway is called and
+    settled after, each in a short transaction: no lock is held while the gateway answers
+    (an IPN for the payment must not wait on it), and two refunds asked at once cannot
+    together exceed what is left."""
     method = Payment.objects.filter(pk=payment_id).values_list("method", flat=True).first()
     if method is None:
         raise PaymentNotFound()
@@ -515,39 +521,47 @@ def refund(*, payment_id: int, amount: int, reason: str, by, now) -> Refund:
         raise InvalidInput(fields={"reason": [_("Say why the money is refunded.")]})
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if amount <= 0 or amount > payment.refundable:
+        asked = payment.refunds.filter(status=Refund.Status.ASKED).aggregate(sum=Sum("amount"))
+        left = payment.refundable - (asked["sum"] or 0)
+        if amount <= 0 or amount > left:
             raise NothingToRefund(
                 _("A refund must be between 1 and %(max)s.")
-                % {"max": format_vnd(payment.refundable, translation.get_language() or "vi")}
-                if payment.refundable
+                % {"max": format_vnd(left, translation.get_language() or "vi")}
+                if left > 0
                 else _("This payment has nothing left to refund.")
             )
-        full = payment.refunded_amount == 0 and amount == payment.amount
-        request_id = secrets.token_hex(8).upper()
-        try:
-            answer = gateways.get(method).refund(
-                payment, request_id=request_id, amount=amount, full=full, by=by.phone, now=now
-            )
-        except http.GatewayUnreachable as error:  # it may have refunded: keep the request
-            log.warning("refund %s of %s: no answer: %s", request_id, payment, error)
-            answer = None
-        if answer is None:
-            status = Refund.Status.UNANSWERED
-        else:
-            status = Refund.Status.DONE if answer.accepted else Refund.Status.REJECTED
         record = Refund.objects.create(
             payment=payment,
-            request_id=request_id,
+            request_id=secrets.token_hex(8).upper(),
             amount=amount,
-            full=full,
+            full=payment.refunded_amount == 0 and amount == payment.amount and not asked["sum"],
             reason=reason.strip(),
-            status=status,
-            response_code=answer.code if answer else "",
-            response=answer.payload if answer else {},
+            status=Refund.Status.ASKED,
             created_by=by,
             created_at=now,
         )
-        if status == Refund.Status.DONE:
+    try:
+        answer = gateways.get(method).refund(
+            payment,
+            request_id=record.request_id,
+            amount=amount,
+            full=record.full,
+            by=by.phone,
+            now=now,
+        )
+    except http.GatewayUnreachable as error:  # it may have refunded: keep the request
+        log.warning("refund %s of %s: no answer: %s", record.request_id, payment, error)
+        answer = None
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if answer is None:
+            record.status = Refund.Status.UNANSWERED
+        else:
+            record.status = Refund.Status.DONE if answer.accepted else Refund.Status.REJECTED
+            record.response_code = answer.code
+            record.response = answer.payload
+        record.save(update_fields=["status", "response_code", "response"])
+        if record.status == Refund.Status.DONE:
             _refunded(payment, amount)
     return record
 
