@@ -198,6 +198,23 @@ def test_the_page_shows_the_amount_and_the_order(client, home):
     assert (txn.amount, txn.done) == ("55000000", False)
 
 
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"transaction": "abc", "outcome": "00"},
+        {"transaction": "999999", "outcome": "00"},
+        {"outcome": "00"},
+        {"transaction": "1", "outcome": "42"},
+        {"transaction": "1", "outcome": "00", "delivery": "carrier pigeon"},
+    ],
+)
+def test_a_choice_that_makes_no_sense_is_a_bad_request(client, home, choice):
+    open_in_sandbox(client, start(home))
+    response = client.post(SANDBOX_PAY, choice)
+    assert response.status_code == 400
+    assert not Transaction.objects.exclude(response_code="").exists()
+
+
 # delivering the IPN
 
 

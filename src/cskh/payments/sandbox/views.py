@@ -89,7 +89,8 @@ def pay(request):
 
 
 def _choose(request):
-    txn = Transaction.objects.filter(pk=request.POST.get("transaction", "")).first()
+    pk = request.POST.get("transaction", "")
+    txn = Transaction.objects.filter(pk=pk).first() if pk.isascii() and pk.isdigit() else None
     code = request.POST.get("outcome", "")
     how = request.POST.get("delivery", "normal")
     if txn is None or code not in gateway.OUTCOMES or how not in gateway.DELIVERIES:
