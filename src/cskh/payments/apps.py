@@ -6,3 +6,11 @@ class PaymentsConfig(AppConfig):
     name = "cskh.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from cskh.accounts import signals as account_signals
+        from cskh.payments import queries
+
+        account_signals.collect_personal_data.connect(
+            queries.personal_data_of_account, dispatch_uid="payments-personal-data"
+        )

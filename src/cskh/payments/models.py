@@ -33,14 +33,15 @@ class Payment(models.Model):
         REFUNDED = "REFUNDED", _("refunded")
 
     reference = models.CharField(_("reference"), max_length=24, unique=True)
+    # kept when the account is deleted: the money moved, and the invoices say so
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="payments",
         verbose_name=_("account"),
-        help_text=_("Empty for a payment made without logging in."),
+        help_text=_("Empty for a payment made without logging in or by a deleted account."),
     )
     method = models.CharField(_("method"), max_length=8, choices=Method.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)

@@ -100,3 +100,32 @@ def payment_by_reference(reference: str) -> Payment | None:
 
 def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def personal_data_of_account(sender, *, user, **kwargs):
+    """Receiver of accounts.signals.collect_personal_data: the account's payments."""
+    return (
+        "payments",
+        [
+            {
+                "reference": payment.reference,
+                "method": payment.method,
+                "status": payment.status,
+                "amount": payment.amount,
+                "refunded_amount": payment.refunded_amount,
+                "created_at": payment.created_at.isoformat(),
+                "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
+                "transaction_no": payment.transaction_no,
+                "ip": payment.ip,
+                "invoices": [
+                    {
+                        "customer_code": item.invoice.customer.code,
+                        "period": f"{item.invoice.period_month:%Y-%m}",
+                        "amount": item.amount,
+                    }
+                    for item in payment.items.all()
+                ],
+            }
+            for payment in payments_for(user)
+        ],
+    )
