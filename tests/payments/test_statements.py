@@ -566,3 +566,21 @@ def test_a_bad_upload_shows_why_and_writes_nothing(admin_client, home, hcmc, cas
     assert message in response.content.decode()
     assert not Statement.objects.exists() and not StatementLine.objects.exists()
     assert_untouched(payment, home)
+
+
+def test_a_full_statement_is_matched_in_a_few_queries(upload, home, django_assert_max_num_queries):
+    """A corporation's day: the most lines a statement may have, one of them a payment's.
+    What earlier uploads saw and the payments named are read once for the whole file."""
+    payment = by_vietqr(home)
+    rows = [
+        credit(txn=f"FT{n:09d}", description=f"CHUYEN TIEN {n}")
+        for n in range(statements.MAX_LINES - 1)
+    ]
+    rows.append(credit(payment, txn="FT999999999"))
+    # about 180 are SQLite's inserts of 999 parameters at most (one on PostgreSQL); one
+    # query or more a line would be 20,000
+    with django_assert_max_num_queries(250):
+        lines = upload(*rows)
+    assert len(lines) == statements.MAX_LINES
+    assert lines[-1].result == Result.MATCHED
+    assert {line.result for line in lines[:-1]} == {Result.NO_REFERENCE}

@@ -115,41 +115,71 @@ def _credit(line_no: int, row: dict) -> Credit:
 
 
 def reconcile(*, statement: Statement, credits: list[Credit], now) -> Statement:
-    """Save the statement and match each credit (the caller fills in who and what file)."""
+    """Save the statement and match each credit (the caller fills in who and what file).
+    What earlier uploads saw and the payments the descriptions name are read once for
+    the whole file; only the credits that name a payment of this account are recorded
+    one by one."""
+    account = statement.account
+    ids = [credit.bank_transaction_id for credit in credits]
+    keys = {credit.bank_transaction_id: _key(account, credit) for credit in credits}
+    seen = set(
+        StatementLine.objects.filter(
+            statement__account=account, bank_transaction_id__in=ids
+        ).values_list("bank_transaction_id", flat=True)
+    )
+    taken = set(
+        Callback.objects.filter(gateway=Method.VIETQR, reference__in=keys.values()).values_list(
+            "reference", flat=True
+        )
+    )
+    references = {credit.bank_transaction_id: _reference(credit) for credit in credits}
+    payments = {
+        payment.reference: payment
+        for payment in Payment.objects.filter(
+            reference__in={ref for ref in references.values() if ref},
+            method=Method.VIETQR,
+            collecting_account=account,
+        ).select_related("collecting_account")
+    }
     with transaction.atomic():
         statement.uploaded_at = now
         statement.save()
-        StatementLine.objects.bulk_create(
-            StatementLine(statement=statement, **_match(statement, credit, now=now))
-            for credit in credits
-        )
+        lines = []
+        for credit in credits:
+            line = {
+                "line_no": credit.line_no,
+                "bank_transaction_id": credit.bank_transaction_id,
+                "booked_at": credit.booked_at,
+                "amount": credit.amount,
+                "description": credit.description,
+            }
+            reference = references[credit.bank_transaction_id]
+            key = keys[credit.bank_transaction_id]
+            if credit.bank_transaction_id in seen or key in taken:  # an earlier upload's
+                line["result"] = StatementLine.Result.ALREADY
+            elif reference is None:
+                line["result"] = StatementLine.Result.NO_REFERENCE
+            elif reference not in payments:
+                line["result"] = StatementLine.Result.UNKNOWN
+            else:
+                line |= _settle(payments[reference], credit, line, key=key, now=now)
+            lines.append(StatementLine(statement=statement, **line))
+        StatementLine.objects.bulk_create(lines)
     return statement
 
 
-def _match(statement: Statement, credit: Credit, *, now) -> dict:
-    line = {
-        "line_no": credit.line_no,
-        "bank_transaction_id": credit.bank_transaction_id,
-        "booked_at": credit.booked_at,
-        "amount": credit.amount,
-        "description": credit.description,
-    }
-    account = statement.account
-    key = f"{account.bank_bin}:{account.account_number}:{credit.bank_transaction_id}"
-    seen = StatementLine.objects.filter(
-        statement__account=account, bank_transaction_id=credit.bank_transaction_id
-    )
-    taken = Callback.objects.filter(gateway=Method.VIETQR, reference=key)
-    if seen.exists() or taken.exists():  # on an earlier upload, whatever it became
-        return line | {"result": StatementLine.Result.ALREADY}
+def _key(account, credit: Credit) -> str:
+    """The credit in the inbox: a bank's transaction ids are unique per account."""
+    return f"{account.bank_bin}:{account.account_number}:{credit.bank_transaction_id}"
+
+
+def _reference(credit: Credit) -> str | None:
     found = REFERENCE.search(re.sub(r"\s+", "", credit.description.upper()))
-    if found is None:
-        return line | {"result": StatementLine.Result.NO_REFERENCE}
-    payment = Payment.objects.filter(
-        reference=found.group(), method=Method.VIETQR, collecting_account=account
-    ).first()
-    if payment is None:
-        return line | {"result": StatementLine.Result.UNKNOWN}
+    return found.group() if found else None
+
+
+def _settle(payment: Payment, credit: Credit, line: dict, *, key: str, now) -> dict:
+    """The credit names this account's VietQR payment: its word, through the inbox."""
     verdict, payment = services.receive(
         method=Method.VIETQR,
         reference=payment.reference,
@@ -159,14 +189,15 @@ def _match(statement: Statement, credit: Credit, *, now) -> dict:
             amount=credit.amount,
             code="00",
             transaction_no=credit.bank_transaction_id,
-            bank_code=account.bank_bin,
+            bank_code=payment.collecting_account.bank_bin,
             payload=line | {"booked_at": credit.booked_at.isoformat()},
         ),
         source="STATEMENT",
         now=now,
     )
+    taken = Callback.objects.filter(gateway=Method.VIETQR, reference=key)
     if verdict == services.Verdict.CONFIRMED and taken.exists():
-        return line | {"result": StatementLine.Result.ALREADY}  # a twin upload took it
+        return {"result": StatementLine.Result.ALREADY}  # a twin upload took it meanwhile
     results = {
         services.Verdict.AMOUNT: StatementLine.Result.AMOUNT,
         services.Verdict.CONFIRMED: StatementLine.Result.TWICE,
@@ -174,4 +205,4 @@ def _match(statement: Statement, credit: Credit, *, now) -> dict:
         if payment.status == Payment.Status.PAID
         else StatementLine.Result.LATE,
     }
-    return line | {"payment": payment, "result": results[verdict]}
+    return {"payment": payment, "result": results[verdict]}

@@ -243,6 +243,9 @@ class LineInline(_Rows):
     readonly_fields = fields
     ordering = ["line_no"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")
+
 
 class StatementAdmin(admin.ModelAdmin):
     """Upload a statement (add); see what each line became (change is read-only)."""
