@@ -19,6 +19,10 @@ a raw `psql \\copy` of the same rows.
    as `manage.py import_readings` calls it, in this process: rows/s including the
    rollups, the batch reports checked (every row new), and the time of each step.
 5. (c) the last `--resend` days sent again through the real path: every row unchanged.
+6. (d) with `--side-by-side`: TRUNCATE again, each day's file split by power
+   corporation (from the customer code), then one `manage.py import_readings --unit
+   <corporation>` per corporation, all at once, each loading its days in turn: the
+   five MDMS sending their files at the same time.
 
 `--explain N` instead prints EXPLAIN (ANALYZE, BUFFERS) of every statement of the
 real path for day N of the files (1-based; the days before it are loaded first) and
@@ -46,6 +50,7 @@ from django.utils import timezone  # noqa: E402
 from cskh.metering import ingest, partitions  # noqa: E402
 from cskh.metering.models import ImportBatch  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 READING_COLUMNS = common.READING_COLUMNS
 CLEAN = (
     "TRUNCATE metering_reading, metering_monthlyusage, metering_correction, "
@@ -296,6 +301,74 @@ def real_import(meters: int, days: list[date], timer: Timer, log, *, fresh: bool
     }
 
 
+def corporation_files(meters: int, days: list[date]) -> dict[str, list[Path]]:
+    """Each day's file split by power corporation (kept under by-corporation/), from the
+    first two letters of the customer code (the company's): what the five MDMS send."""
+    companies = sql(
+        "SELECT left(u.code, 2), c.code FROM customers_unit u "
+        "JOIN customers_unit c ON starts_with(u.path, c.path) AND c.level = 'CORPORATION' "
+        "WHERE u.level = 'COMPANY'"
+    )
+    corporation_of = {prefix.encode(): code for prefix, code in companies}
+    files: dict[str, list[Path]] = defaultdict(list)
+    for day in days:
+        paths = {
+            code: file_dir(meters) / "by-corporation" / code / f"readings-{day:%Y%m%d}.csv"
+            for code in set(corporation_of.values())
+        }
+        for code, path in paths.items():
+            files[code].append(path)
+        if all(path.exists() for path in paths.values()):
+            continue
+        outs = {}
+        for code, path in paths.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            outs[code] = path.open("wb")
+        with import_file(meters, day).open("rb") as source:
+            header = source.readline()
+            for out in outs.values():
+                out.write(header)
+            for line in source:
+                outs[corporation_of[line[:2]]].write(line)
+        for out in outs.values():
+            out.close()
+    return files
+
+
+def side_by_side(meters: int, days: list[date]) -> dict:
+    """(d): every corporation's files loaded by its own `manage.py import_readings
+    --unit`, all five at once, each day after day."""
+    files = corporation_files(meters, days)
+    clean()
+    busy = common.busy_cpu_seconds()
+    started = time.perf_counter()
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own command on our own files
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "import_readings",
+                "--unit",
+                code,
+                *map(str, paths),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for code, paths in sorted(files.items())
+    ]
+    failed = [worker.args for worker in workers if worker.wait() != 0]
+    took = time.perf_counter() - started
+    if failed:
+        raise subprocess.CalledProcessError(1, failed[0])
+    rows = sql("SELECT count(*) FROM metering_reading")[0][0]
+    return {
+        "rows": rows,
+        "seconds": took,
+        "busy": common.busy_cpu_seconds() - busy,
+        "corporations": len(files),
+    }
+
+
 def explain(meters: int, days: list[date], number: int) -> None:
     """EXPLAIN ANALYZE every statement of day `number`, after loading days 1 … number-1
     (unless the readings already end with the day before)."""
@@ -333,6 +406,9 @@ def main() -> None:
     parser.add_argument("--resend", type=int, default=30)
     parser.add_argument("--explain", type=int, metavar="DAY", help="profile one day and stop")
     parser.add_argument("--skip-raw", action="store_true", help="only the real path")
+    parser.add_argument(
+        "--side-by-side", action="store_true", help="also (d): the corporations at once"
+    )
     args = parser.parse_args()
     days = days_of(args.first, args.days)
     report = []
@@ -393,12 +469,22 @@ def main() -> None:
         )
         resend_steps = print_steps(resend_timer)
 
+    if args.side_by_side:
+        results["side"] = side_by_side(args.meters, days)
+        r = results["side"]
+        log(
+            f"(d) {r['corporations']} corporations side by side: {r['rows']:,} rows in "
+            f"{r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s "
+            f"(CPUs busy {r['busy'] / r['seconds']:.2f})"
+        )
+
     real = results["real"]["rows"] / results["real"]["seconds"]
     lines = ["| path | rows | seconds | rows/s |", "| --- | ---: | ---: | ---: |"]
     for key, name in (
         ("raw", "(b) raw `psql \\copy`, table columns"),
         ("real", "(a) `ingest.import_readings`, rollups included"),
         ("resend", f"(c) identical re-send, last {args.resend} days"),
+        ("side", "(d) the corporations' files, five imports at once"),
     ):
         if key in results:
             r = results[key]
@@ -408,7 +494,12 @@ def main() -> None:
     if "raw" in results:
         raw = results["raw"]["rows"] / results["raw"]["seconds"]
         lines.append(f"| ratio (a)/(b) | | | **{real / raw:.2f}** |")
+        if "side" in results:
+            side = results["side"]["rows"] / results["side"]["seconds"]
+            lines.append(f"| ratio (d)/(b) | | | **{side / raw:.2f}** |")
     lines.append(f"| 30 M rows (a day of all EVN) at rate (a) | | {30e6 / real:.0f} | |")
+    if "side" in results:
+        lines.append(f"| 30 M rows at rate (d) | | {30e6 / side:.0f} | |")
     print("\n".join(lines))
     report += ["", *lines, "", "Steps of (a):", "", *steps]
     if args.resend:

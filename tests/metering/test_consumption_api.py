@@ -10,8 +10,10 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from cskh.metering.models import MultiplierPeriod
+from cskh.customers.models import Unit
+from cskh.metering.models import ImportBatch, MultiplierPeriod, scope_of
 from tests import factories
 from tests.helpers import error_of, token_for
 from tests.metering import data
@@ -327,6 +329,26 @@ def test_an_etag_answers_304_until_new_data_arrives(api, holder, django_assert_m
     assert fresh.status_code == 200
     assert fresh["ETag"] != etag
     assert fresh.json()["data_until"] == "2026-11-24"
+
+
+def test_only_imports_that_can_touch_the_customer_change_its_tag(api, holder):
+    customer, token = holder
+    etag = consumption(api, customer.code, token)["ETag"]
+
+    def imported_by(unit):
+        ImportBatch.objects.create(
+            channel=ImportBatch.Channel.API,
+            source="mdms",
+            unit=unit,
+            scope=scope_of(unit),
+            received_at=timezone.now(),
+        )
+        return consumption(api, customer.code, token)["ETag"]
+
+    assert imported_by(Unit.objects.get(code="EVNHANOI")) == etag  # another corporation
+    own = imported_by(customer.unit)  # a branch of the customer's corporation
+    assert own != etag
+    assert imported_by(None) not in (etag, own)  # EVN-wide
 
 
 def test_the_language_is_part_of_the_tag(api, holder):

@@ -3,9 +3,11 @@
 import gzip
 from datetime import date
 
+import psycopg
 import pytest
+from django.db import OperationalError, connection
 
-from cskh.customers.models import Meter
+from cskh.customers.models import Meter, Unit
 from cskh.metering import rollups
 from cskh.metering.csvfile import MAX_LINE_BYTES, BadFile
 from cskh.metering.models import (
@@ -16,6 +18,7 @@ from cskh.metering.models import (
     Reading,
     RejectedRow,
     StartIndex,
+    scope_of,
 )
 from tests import factories
 from tests.metering.files import HEADER, csv_of, days, reasons, row, send
@@ -271,6 +274,12 @@ def test_a_replacement_meter_counts_from_its_index_at_installation(meter):
         ('{code},{meter},2026-11-02,KT,"10,5",,', "bad_number"),
         ("{code},{meter},2026-11-02,KT,10.1234,,", "bad_number"),
         ("{code},{meter},2026-11-02,KT,10,abc,", "bad_number"),
+        ("{code},{meter},2026-11-02,KT,1234567890123,,", "bad_number"),
+        ("{code},{meter},2026-11-02,KT,10,-1234567890123.5,", "bad_number"),
+        ("{code},{meter},2026-11-02,KT,10.,,", "bad_number"),
+        ("{code},{meter},2026-11-02,KT,99999999999999999999999,,", "bad_number"),
+        ("{code},{meter},2026-11-02,KT,999999999999.999,,", "absurd"),
+        ("{code},{meter},2026-11-02,KT,10,-123456789012.5,", "absurd"),
         ("{code},{meter},2026-11-02,KT,10,,guessed", "bad_quality"),
         ("{code},NOPE,2026-11-02,KT,10,,", "unknown_meter"),
         ("PE0100999999,{meter},2026-11-02,KT,10,,", "unknown_meter"),
@@ -389,4 +398,64 @@ def test_a_malformed_line_refuses_the_file_and_writes_nothing(meter, bad, line):
     assert raised.value.line == line
     assert not Reading.objects.exists()
     assert not MonthlyUsage.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+# imports side by side
+
+
+def test_the_scope_of_an_import_is_its_power_corporation(units):
+    assert scope_of(None) == ""
+    assert scope_of(Unit.objects.get(code="EVN")) == ""
+    assert scope_of(Unit.objects.get(code="EVNHCMC")) == "/EVN/EVNHCMC/"
+    assert scope_of(Unit.objects.get(code="PE0100")) == "/EVN/EVNHCMC/"
+
+
+@pytest.fixture
+def held_lock():
+    """Another session holding the import lock of a scope, as a running import would."""
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite has one writer")
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
+    )
+
+    def hold(scope: str) -> None:
+        """The locks an import of `scope` holds while it runs (see ingest._Postgres)."""
+        if not scope:
+            other.execute("SELECT pg_advisory_lock(hashtext('metering_ingest'))")
+            return
+        other.execute("SELECT pg_advisory_lock_shared(hashtext('metering_ingest'))")
+        other.execute("SELECT pg_advisory_lock(hashtext('metering_ingest' || %s))", [scope])
+
+    yield hold
+    other.close()
+
+
+def test_a_corporation_loads_while_another_one_is_loading(meter, held_lock):
+    held_lock("/EVN/EVNHANOI/")
+    hcmc = Unit.objects.get(code="EVNHCMC")
+    result = send(csv_of(row(meter, "2026-11-01", "1")), unit=hcmc)
+    assert result.batch.rows_new == 1
+    assert result.batch.scope == "/EVN/EVNHCMC/"
+
+
+@pytest.mark.parametrize(
+    ("running", "sender"),
+    [
+        ("/EVN/EVNHCMC/", "PE0100"),  # one corporation's imports, one at a time
+        ("/EVN/EVNHANOI/", None),  # an EVN-wide import waits for every running one
+        ("", "EVNHCMC"),  # and every import waits for a running EVN-wide one
+    ],
+)
+def test_imports_that_could_touch_the_same_meters_wait_for_each_other(
+    meter, held_lock, running, sender
+):
+    held_lock(running)
+    unit = Unit.objects.get(code=sender) if sender else None
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '100ms'")
+    with pytest.raises(OperationalError, match="lock timeout"):
+        send(csv_of(row(meter, "2026-11-01", "1")), unit=unit)
     assert not ImportBatch.objects.exists()

@@ -18,8 +18,12 @@ expressions that differ in `_Dialect`:
    correction), adds the differences to the monthly rollups and stores the report.
    A re-sent file finds every row unchanged and writes nothing but its report.
 
-Imports are serialised (an advisory lock on PostgreSQL; SQLite has one writer anyway):
-validation reads the stored readings that the merge then changes.
+Imports that could touch the same meters are serialised, since validation reads the
+stored readings that the merge then changes: on PostgreSQL an advisory lock per scope
+(a power corporation, whose files only ever load its own meters) lets the five
+corporations load side by side, while an EVN-wide import runs alone; SQLite has one
+writer anyway. A customer's data version (queries.linked_customer) is the newest batch
+of its corporation's scope or the EVN-wide one, so it stays ordered with the commits.
 """
 
 import re
@@ -36,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from cskh.customers.models import Unit
 from cskh.metering import csvfile, partitions
 from cskh.metering.csvfile import BadFile, ReadingsFile
-from cskh.metering.models import ImportBatch, Reading
+from cskh.metering.models import ImportBatch, Reading, scope_of
 
 REASONS = {
     "missing_value": _("A required value is empty."),
@@ -120,12 +124,14 @@ def import_readings(
             if first is not None:
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
-                dialect.lock(cursor)
+                scope = scope_of(unit)
+                dialect.lock(cursor, scope)
                 dialect.room(cursor)
                 batch = ImportBatch.objects.create(
                     channel=channel,
                     source=source[:200],
                     unit=unit,
+                    scope=scope,
                     received_at=now,
                 )
                 _classify(cursor, dialect, single_day=first if first == last else None)
@@ -150,8 +156,9 @@ class _Dialect:
     def of(conn) -> "_Dialect":
         return _Postgres() if conn.vendor == "postgresql" else _SQLite()
 
-    def lock(self, cursor) -> None:
-        """Serialise imports (see the module docstring)."""
+    def lock(self, cursor, scope: str) -> None:
+        """Serialise the imports of one scope, and EVN-wide ones with all (see the
+        module docstring)."""
 
     def room(self, cursor) -> None:
         """Memory for this transaction's hashes and sorts of a whole file."""
@@ -163,8 +170,12 @@ class _Dialect:
 class _Postgres(_Dialect):
     FENCE = "OFFSET 0"
 
-    def lock(self, cursor) -> None:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('metering_ingest'))")
+    def lock(self, cursor, scope: str) -> None:
+        if not scope:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('metering_ingest'))")
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext('metering_ingest'))")
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('metering_ingest' || %s))", [scope])
 
     def room(self, cursor) -> None:
         cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -189,7 +200,12 @@ class _Postgres(_Dialect):
         cursor.execute(f"ANALYZE {table} ({', '.join(columns)})")
 
     def is_decimal(self, text: str) -> str:
-        return f"({text} ~ '{self.DECIMAL}')"
+        # The same rule as DECIMAL, in a form PostgreSQL matches twice as fast: the
+        # bounded repeat of the integer digits is a length check instead.
+        return (
+            f"({text} ~ '^-?[0-9]+(\\.[0-9]{{1,3}})?$' "
+            f"AND length(split_part({text}, '.', 1)) <= 12 + (left({text}, 1) = '-')::int)"
+        )
 
     def is_date(self, text: str) -> str:
         # The pattern first, so that no cast sees a malformed date; days 29–31 must
@@ -336,8 +352,7 @@ def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
                    NOT ({filled("s.customer_code")} AND {filled("s.meter_no")}
                         AND {filled("s.reading_date")} AND {filled("s.register")}
                         AND {filled("s.index_kwh")}) AS incomplete,
-                   CASE WHEN {d.is_date("s.reading_date")}
-                        THEN {d.to_date("s.reading_date")} END AS d,
+                   day.d,
                    CASE WHEN {d.is_decimal("s.index_kwh")}
                         THEN {d.to_wh("s.index_kwh")} END AS index_wh,
                    {filled("s.kwh")} AS kwh_sent,
@@ -346,6 +361,10 @@ def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
                         WHEN '' THEN 'A' WHEN 'actual' THEN 'A'
                         WHEN 'estimated' THEN 'E' WHEN 'corrected' THEN 'C' END AS q
             FROM ingest_staging s
+            LEFT JOIN (  -- a file has few distinct dates: each is checked once
+                SELECT t, CASE WHEN {d.is_date("t")} THEN {d.to_date("t")} END AS d
+                FROM (SELECT DISTINCT reading_date AS t FROM ingest_staging) x
+            ) day ON day.t = s.reading_date
             {d.FENCE}
         ) p
         LEFT JOIN (

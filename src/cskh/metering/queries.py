@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 
 from cskh.core.errors import InvalidInput
@@ -159,10 +160,15 @@ def _check_span(granularity: str, first: date, last: date) -> None:
 def linked_customer(account, code: str) -> tuple[Customer, int] | None:
     """The customer of a code linked to the account, and the data version (the latest
     import batch id, 0 before any): one query, enough to answer 404 or 304."""
+    # Batches of the customer's corporation and EVN-wide ones commit in id order
+    # (ingest.py), so the newest of them names the data the customer can see.
+    batches = ImportBatch.objects.filter(
+        Q(scope="") | Q(StartsWith(OuterRef("customer__unit__path"), F("scope")))
+    )
     link = (
         CustomerLink.objects.filter(account=account, customer__code=code.strip().upper())
         .select_related("customer")
-        .annotate(version=Subquery(ImportBatch.objects.order_by("-pk").values("pk")[:1]))
+        .annotate(version=Subquery(batches.order_by("-pk").values("pk")[:1]))
         .first()
     )
     if link is None:
