@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cskh.customers.models import Unit
-from cskh.metering.models import ImportBatch, MultiplierPeriod, scope_of
+from cskh.metering.models import ImportBatch, MultiplierPeriod
 from tests import factories
 from tests.helpers import error_of, token_for
 from tests.metering import data
@@ -340,7 +340,6 @@ def test_only_imports_that_can_touch_the_customer_change_its_tag(api, holder):
             channel=ImportBatch.Channel.API,
             source="mdms",
             unit=unit,
-            scope=scope_of(unit),
             received_at=timezone.now(),
         )
         return consumption(api, customer.code, token)["ETag"]

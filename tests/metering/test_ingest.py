@@ -10,6 +10,7 @@ from django.db import OperationalError, connection
 from cskh.customers.models import Meter, Unit
 from cskh.metering import rollups
 from cskh.metering.csvfile import MAX_LINE_BYTES, BadFile
+from cskh.metering.ingest import lock_scope
 from cskh.metering.models import (
     Correction,
     ImportBatch,
@@ -18,7 +19,6 @@ from cskh.metering.models import (
     Reading,
     RejectedRow,
     StartIndex,
-    scope_of,
 )
 from tests import factories
 from tests.metering.files import HEADER, csv_of, days, reasons, row, send
@@ -405,10 +405,10 @@ def test_a_malformed_line_refuses_the_file_and_writes_nothing(meter, bad, line):
 
 
 def test_the_scope_of_an_import_is_its_power_corporation(units):
-    assert scope_of(None) == ""
-    assert scope_of(Unit.objects.get(code="EVN")) == ""
-    assert scope_of(Unit.objects.get(code="EVNHCMC")) == "/EVN/EVNHCMC/"
-    assert scope_of(Unit.objects.get(code="PE0100")) == "/EVN/EVNHCMC/"
+    assert lock_scope(None) == ""
+    assert lock_scope(Unit.objects.get(code="EVN")) == ""
+    assert lock_scope(Unit.objects.get(code="EVNHCMC")) == "/EVN/EVNHCMC/"
+    assert lock_scope(Unit.objects.get(code="PE0100")) == "/EVN/EVNHCMC/"
 
 
 @pytest.fixture
@@ -438,7 +438,7 @@ def test_a_corporation_loads_while_another_one_is_loading(meter, held_lock):
     hcmc = Unit.objects.get(code="EVNHCMC")
     result = send(csv_of(row(meter, "2026-11-01", "1")), unit=hcmc)
     assert result.batch.rows_new == 1
-    assert result.batch.scope == "/EVN/EVNHCMC/"
+    assert result.batch.unit == hcmc
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ stored readings that the merge then changes: on PostgreSQL an advisory lock per 
 (a power corporation, whose files only ever load its own meters) lets the five
 corporations load side by side, while an EVN-wide import runs alone; SQLite has one
 writer anyway. A customer's data version (queries.linked_customer) is the newest batch
-of its corporation's scope or the EVN-wide one, so it stays ordered with the commits.
+that could touch it (sent by its unit or a unit above it), so it stays ordered with the
+commits.
 """
 
 import re
@@ -40,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from cskh.customers.models import Unit
 from cskh.metering import csvfile, partitions
 from cskh.metering.csvfile import BadFile, ReadingsFile
-from cskh.metering.models import ImportBatch, Reading, scope_of
+from cskh.metering.models import ImportBatch, Reading
 
 REASONS = {
     "missing_value": _("A required value is empty."),
@@ -124,14 +125,12 @@ def import_readings(
             if first is not None:
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
-                scope = scope_of(unit)
-                dialect.lock(cursor, scope)
+                dialect.lock(cursor, lock_scope(unit))
                 dialect.room(cursor)
                 batch = ImportBatch.objects.create(
                     channel=channel,
                     source=source[:200],
                     unit=unit,
-                    scope=scope,
                     received_at=now,
                 )
                 _classify(cursor, dialect, single_day=first if first == last else None)
@@ -140,6 +139,13 @@ def import_readings(
         finally:
             _drop_temp_tables(cursor)
     return Result(batch=batch, rejections=rejections)
+
+
+def lock_scope(unit: Unit | None) -> str:
+    """What an import by `unit` locks: the path of its power corporation, or "" (all)
+    for EVN itself or an operator's EVN-wide import."""
+    corporation = unit.corporation if unit else None
+    return corporation.path if corporation else ""
 
 
 def _drop_temp_tables(cursor) -> None:

@@ -70,17 +70,6 @@ class ImportBatch(models.Model):
         verbose_name=_("sending unit"),
         help_text=_("Empty for EVN-wide imports by an operator."),
     )
-    scope = models.CharField(
-        _("scope"),
-        max_length=200,
-        blank=True,
-        default="",
-        editable=False,
-        help_text=_(
-            "The path of the power corporation whose meters the batch may touch; "
-            "empty for an EVN-wide import."
-        ),
-    )
     received_at = models.DateTimeField(_("received at"))
     rows_total = models.PositiveBigIntegerField(_("rows"), default=0)
     rows_new = models.PositiveBigIntegerField(_("new"), default=0)
@@ -284,16 +273,6 @@ class IngestKey(models.Model):
         clear = self.PREFIX + secrets.token_urlsafe(32)
         self.digest, self.hint = self.digest_of(clear), clear[:12]
         return clear
-
-
-def scope_of(unit: Unit | None) -> str:
-    """The scope of an import by `unit`: the path of its power corporation (the level
-    below EVN), or "" for EVN itself or an operator's EVN-wide import. Imports of
-    different scopes touch different meters; see ingest.py."""
-    if unit is None:
-        return ""
-    parts = unit.path.strip("/").split("/")
-    return f"/{parts[0]}/{parts[1]}/" if len(parts) > 1 else ""
 
 
 def month_of(day: date) -> date:

@@ -160,10 +160,10 @@ def _check_span(granularity: str, first: date, last: date) -> None:
 def linked_customer(account, code: str) -> tuple[Customer, int] | None:
     """The customer of a code linked to the account, and the data version (the latest
     import batch id, 0 before any): one query, enough to answer 404 or 304."""
-    # Batches of the customer's corporation and EVN-wide ones commit in id order
-    # (ingest.py), so the newest of them names the data the customer can see.
+    # The batches that could touch the customer (EVN-wide, or sent by its unit or one
+    # above it) commit in id order (ingest.py): the newest names what it can see.
     batches = ImportBatch.objects.filter(
-        Q(scope="") | Q(StartsWith(OuterRef("customer__unit__path"), F("scope")))
+        Q(unit__isnull=True) | Q(StartsWith(OuterRef("customer__unit__path"), F("unit__path")))
     )
     link = (
         CustomerLink.objects.filter(account=account, customer__code=code.strip().upper())
