@@ -426,7 +426,7 @@ def restart_postgres_cold(log) -> None:
     sys.exit(1)
 
 
-TABLE_OF = re.compile(r'FROM "(\w+)"')
+TABLE_OF = re.compile(r'FROM "?(\w+)')
 
 
 def time_endpoint(lines: list[str], end: date, kind: str, per_table=None):

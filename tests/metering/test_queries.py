@@ -68,6 +68,15 @@ def kwh(usage_or_wh) -> Decimal | None:
 # ---------------------------------------------------------------- days
 
 
+def test_days_group_into_runs_of_consecutive_days():
+    days = [date(2026, 2, 27), date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 5)]
+    assert queries.runs(days) == [
+        (date(2026, 2, 27), date(2026, 3, 1)),
+        (date(2026, 3, 5), date(2026, 3, 5)),
+    ]
+    assert queries.runs([]) == []
+
+
 def test_the_default_day_view_is_the_last_30_days_of_both_meters():
     result = of(household())
     assert result.data_until == UNTIL

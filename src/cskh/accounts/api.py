@@ -21,9 +21,14 @@ class TokenAuth(HttpBearer):
             return None
         request.user = record.user
         request.api_token = record
-        if not request.headers.get("Accept-Language"):
-            translation.activate(record.user.language)
+        answer_in(request, record.user.language)
         return record.user
+
+
+def answer_in(request, language: str) -> None:
+    """The account's language, unless the request asks for one (Accept-Language)."""
+    if not request.headers.get("Accept-Language"):
+        translation.activate(language)
 
 
 bearer = TokenAuth()

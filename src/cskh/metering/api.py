@@ -3,8 +3,9 @@
 
 The data changes when an import lands (about once a day), so every answer carries an
 ETag made of the latest import batch id, the customer code, the normalised query, the
-language and the day; a matching If-None-Match answers 304 after one query (the link
-and the version), and the JSON itself is kept in the cache under the ETag.
+language and the day; a matching If-None-Match answers 304 after one query (the token,
+the link and the version: `LinkedBearer`), and the JSON itself is kept in the cache
+under the ETag.
 See docs/consumption.md."""
 
 import hashlib
@@ -18,14 +19,30 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from ninja import Field, Query, Router, Schema
+from ninja.security import HttpBearer
 
-from cskh.accounts.api import bearer
+from cskh.accounts.api import answer_in
 from cskh.customers.models import Customer
 from cskh.customers.services import LinkNotFound
 from cskh.metering import queries
 from cskh.metering.models import QUALITY_WORDS
 
-router = Router(tags=["consumption"], auth=bearer)
+
+class LinkedBearer(HttpBearer):
+    """`Authorization: Bearer <access token>` for /customers/{code}/…: the token, the
+    link of the code to its account and the data version are read in one statement
+    (queries.caller). `request.auth` is the `Caller`."""
+
+    def authenticate(self, request, token):
+        found = queries.caller(
+            token=token, code=request.resolver_match.kwargs["code"], now=timezone.now()
+        )
+        if found is not None:
+            answer_in(request, found.language)
+        return found
+
+
+router = Router(tags=["consumption"], auth=LinkedBearer())
 
 MAX_AGE = 600  # seconds a client may reuse an answer without asking
 CACHE_SECONDS = 6 * 3600  # the ETag changes with the data; old entries just expire
@@ -242,13 +259,12 @@ def readings_json(store: queries.Store, window: queries.Window, rows) -> dict:
 # ---------------------------------------------------------------- ETag and cache
 
 
-def linked(request, code: str) -> tuple[Customer, int]:
-    """The customer of a code linked to the caller and the data version, or 404 (the
-    same for a code that does not exist: nobody learns which codes do)."""
-    found = queries.linked_customer(request.auth, code)
-    if found is None:
+def linked(request) -> tuple[Customer, int]:
+    """The customer of the code, linked to the caller, and the data version, or 404
+    (the same for a code that does not exist: nobody learns which codes do)."""
+    if request.auth.customer is None:
         raise LinkNotFound()
-    return found
+    return request.auth.customer, request.auth.version
 
 
 def etag_of(*parts) -> str:
@@ -306,7 +322,7 @@ def consumption(request, code: str, params: Query[ConsumptionQuery]):
 
     Defaults: day → the last 30 days up to the last day of data; month → the last 12
     months; year → every year with data. At most 366 days, 120 months or 50 years."""
-    found = linked(request, code)
+    found = linked(request)
     chosen = queries.selection(granularity=params.granularity, first=params.from_, last=params.to)
 
     def build(customer, today):
@@ -325,14 +341,14 @@ def consumption_summary(request, code: str):
     def build(customer, today):
         return summary_json(customer.code, queries.summary_of(customer=customer))
 
-    return cached_json(request, found=linked(request, code), kind="summary", query="", build=build)
+    return cached_json(request, found=linked(request), kind="summary", query="", build=build)
 
 
 @router.get("/{code}/readings", response={200: ReadingsOut, 304: None}, by_alias=True)
 def readings(request, code: str, params: Query[PeriodQuery]):
     """The meter-index table: per day, meter and register the index and the energy
     (kWh), the quality and the multiplier in force. Default: the last 30 days of data."""
-    found = linked(request, code)
+    found = linked(request)
     chosen = queries.selection(first=params.from_, last=params.to)
 
     def build(customer, today):
@@ -345,7 +361,7 @@ def readings(request, code: str, params: Query[PeriodQuery]):
 def download(request, code: str, params: Query[ExportQuery]):
     """The daily readings as our CSV (format=csv) or as a Green Button "Download My
     Data" Atom feed (format=espi). Default: the last 30 days of data; at most 366 days."""
-    customer, _version = linked(request, code)
+    customer, _version = linked(request)
     chosen = queries.selection(first=params.from_, last=params.to)
     return attachment(
         queries.download(

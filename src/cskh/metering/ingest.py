@@ -22,7 +22,7 @@ Imports that could touch the same meters are serialised, since validation reads 
 stored readings that the merge then changes: on PostgreSQL an advisory lock per scope
 (a power corporation, whose files only ever load its own meters) lets the five
 corporations load side by side, while an EVN-wide import runs alone; SQLite has one
-writer anyway. A customer's data version (queries.linked_customer) is the newest batch
+writer anyway. A customer's data version (queries.caller) is the newest batch
 that could touch it (sent by its unit or a unit above it), so it stays ordered with the
 commits.
 """

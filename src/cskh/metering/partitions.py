@@ -4,8 +4,9 @@ On PostgreSQL `metering_reading` is range-partitioned by month (one partition pe
 calendar month, `metering_reading_pYYYYMM`), keyed by (reading_date, meter_id,
 register) so that each day's load appends to the end of its partition's key.
 Partitions are created ahead by a daily job and, for the months a file touches, by
-the import itself. On SQLite the same model is a plain table and this module does
-nothing else.
+the import itself. A second index keeps each meter's days side by side for the
+customer's views (`create_meter_index`). On SQLite the same model is a plain table
+with the same two keys and this module does nothing else.
 """
 
 from datetime import date
@@ -48,6 +49,27 @@ def create_table(schema_editor, model) -> None:
         schema_editor.execute(_CREATE_PARENT)
     else:
         schema_editor.create_model(model)
+
+
+METER_INDEX = "metering_reading_meter_day"
+
+
+def create_meter_index(schema_editor) -> None:
+    """Migration hook: an index on (meter_id, reading_date), so that a customer's days
+    are one range of the index per partition instead of one probe of the key per day.
+    On PostgreSQL it carries the other columns (INCLUDE) and a view is an index-only
+    scan: a meter's month lies on one or two leaf pages, where the rows themselves lie
+    on one heap page per day (the heap is in arrival order, a day of every meter after
+    another). Made on the parent, so every partition, present and future, has it."""
+    covering = " INCLUDE (register, index_wh, wh, quality)"
+    schema_editor.execute(
+        f"CREATE INDEX {METER_INDEX} ON {PARENT} (meter_id, reading_date)"
+        + (covering if partitioned(schema_editor.connection) else "")
+    )
+
+
+def drop_meter_index(schema_editor) -> None:
+    schema_editor.execute(f"DROP INDEX {METER_INDEX}")
 
 
 def ensure(first: date, last: date, conn=connection) -> list[str]:

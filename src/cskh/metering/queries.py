@@ -3,11 +3,10 @@ comparisons (previous period, same period last year), the running totals (lũy k
 the meter-index table and the rows of a download.
 
 A customer's consumption is the sum over all its meters (a replacement leaves two)
-and all their registers. Day views read `Reading` with an explicit list of dates and
-of meters — on PostgreSQL the table is partitioned by month and keyed by
-(reading_date, meter_id, register), so a list of dates prunes partitions and walks
-the key, where a date range would scan every meter's rows. Month and year views read
-only `MonthlyUsage`.
+and all their registers. Day views read `Reading` by meter and by runs of consecutive
+days, one range of the (meter_id, reading_date) index each (partitions.py): on
+PostgreSQL an index-only scan of the partitions the run covers, a meter's month on a
+leaf page or two. Month and year views read only `MonthlyUsage`.
 
 The functions never read the clock: `today` comes from the caller. Energy is integer
 Wh inside and Decimal kWh (or its text) outside.
@@ -20,16 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.lookups import StartsWith
+from django.db import connection
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from cskh.accounts.models import ApiToken, token_digest
 from cskh.core.errors import InvalidInput
-from cskh.customers.models import Customer, CustomerLink, Meter
+from cskh.customers.models import Customer, Meter
 from cskh.metering import export
 from cskh.metering.models import (
     REGISTERS_OF,
-    ImportBatch,
     MonthlyUsage,
     MultiplierPeriod,
     Quality,
@@ -89,6 +88,18 @@ def months_between(first: date, last: date) -> list[date]:
 
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days, (first, last) each: [1, 2, 3, 7] → [(1, 3),
+    (7, 7)]."""
+    found: list[tuple[date, date]] = []
+    for day in days:
+        if found and found[-1][1] == day - timedelta(days=1):
+            found[-1] = (found[-1][0], day)
+        else:
+            found.append((day, day))
+    return found
 
 
 # ---------------------------------------------------------------- what was asked
@@ -157,23 +168,60 @@ def _check_span(granularity: str, first: date, last: date) -> None:
 # ---------------------------------------------------------------- who may see what
 
 
-def linked_customer(account, code: str) -> tuple[Customer, int] | None:
-    """The customer of a code linked to the account, and the data version (the latest
-    import batch id, 0 before any): one query, enough to answer 404 or 304."""
-    # The batches that could touch the customer (EVN-wide, or sent by its unit or one
-    # above it) commit in id order (ingest.py): the newest names what it can see.
-    batches = ImportBatch.objects.filter(
-        Q(unit__isnull=True) | Q(StartsWith(OuterRef("customer__unit__path"), F("unit__path")))
-    )
-    link = (
-        CustomerLink.objects.filter(account=account, customer__code=code.strip().upper())
-        .select_related("customer")
-        .annotate(version=Subquery(batches.order_by("-pk").values("pk")[:1]))
-        .first()
-    )
-    if link is None:
+@dataclass(frozen=True)
+class Caller:
+    """Who asks through the API: the account behind a live access token, its language,
+    the customer of the asked code if that account has linked it (None otherwise), and
+    the customer's data version (the newest import batch that could touch it, 0 before
+    any)."""
+
+    account_id: int
+    language: str
+    customer: Customer | None
+    version: int
+
+
+# Rows read with a plain cursor get no converters (SQLite gives datetimes as text):
+# those fields stay deferred and load on first use.
+_CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not isinstance(f, DateTimeField)]
+# The token is live as ApiToken.is_live says: not revoked, not expired, its account
+# active. The batches that could touch the customer (EVN-wide, or sent by its unit or
+# one above it) commit in id order (ingest.py): the newest names what it can see.
+_CALLER_SQL = f"""
+SELECT u.id, u.language, {", ".join(f"c.{field.column}" for field in _CUSTOMER_FIELDS)},
+    (SELECT b.id FROM metering_importbatch b LEFT JOIN customers_unit bu ON bu.id = b.unit_id
+     WHERE b.unit_id IS NULL OR substr(cu.path, 1, length(bu.path)) = bu.path
+     ORDER BY b.id DESC LIMIT 1)
+FROM accounts_apitoken t
+JOIN accounts_user u ON u.id = t.user_id
+LEFT JOIN customers_customer c ON c.code = %s AND EXISTS (
+    SELECT 1 FROM customers_customerlink l WHERE l.account_id = u.id AND l.customer_id = c.id)
+LEFT JOIN customers_unit cu ON cu.id = c.unit_id
+WHERE t.digest = %s AND t.kind = %s AND t.revoked_at IS NULL AND t.expires_at > %s
+    AND u.is_active
+"""  # noqa: S608 - column names from the model, values as parameters
+
+
+def caller(*, token: str, code: str, now: datetime) -> Caller | None:
+    """One statement, enough to answer 401 (None: no live access token), 404 (no
+    customer: the code is not linked to the account, or does not exist) or 304."""
+    params = [
+        code.strip().upper(),
+        token_digest(token),
+        ApiToken.Kind.ACCESS.value,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_CALLER_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return link.customer, link.version or 0
+    account_id, language, *values, version = row
+    customer = None
+    if values[0] is not None:
+        names = [field.attname for field in _CUSTOMER_FIELDS]
+        customer = Customer.from_db(connection.alias, names, values)
+    return Caller(account_id, language, customer, version or 0)
 
 
 # ---------------------------------------------------------------- usage arithmetic
@@ -322,9 +370,14 @@ class Store:
         self._loaded_days.update(wanted)
         if not wanted or not self.meters:
             return
-        rows = Reading.objects.filter(
-            reading_date__in=wanted, meter_id__in=self.meter_ids
-        ).values_list("reading_date", "meter_id", "register", "index_wh", "wh", "quality")
+        columns = ("reading_date", "meter_id", "register", "index_wh", "wh", "quality")
+        ranges = [
+            Reading.objects.filter(
+                meter_id__in=self.meter_ids, reading_date__gte=first, reading_date__lte=last
+            ).values_list(*columns)
+            for first, last in runs(wanted)
+        ]
+        rows = ranges[0].union(*ranges[1:], all=True) if len(ranges) > 1 else ranges[0]
         for day, meter_id, register, index_wh, wh, quality in rows:
             self._days.setdefault(day, []).append(DayRow(meter_id, register, index_wh, wh, quality))
 
