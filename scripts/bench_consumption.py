@@ -17,7 +17,8 @@ defines them), and VACUUM ANALYZE stands in for autovacuum (off on this server).
 Writes var/bench/consumption-targets.txt: `code token meter_id` per line.
 
 `http`: the baseline (scripts/bench_baseline_asgi.py under granian, 2 workers) and
-the project (gunicorn as `manage.py serve` starts it: 2 gthread workers × 4 threads,
+the project (gunicorn as `manage.py serve` starts it: 2 gthread workers × 4 threads or
+`--threads`,
 DEBUG off, REDIS_URL → Redis DB 9), each under wrk -c64 for 30 s with
 scripts/bench/rotate.lua rotating customers (tokens) and meters, then at a constant
 500 requests/s with autocannon (scripts/bench/rate.js). The project's requests
@@ -233,8 +234,9 @@ def baseline_server(end: date) -> Server:
     )
 
 
-def app_server() -> Server:
-    """gunicorn as `manage.py serve` starts it (without the task worker)."""
+def app_server(threads: int) -> Server:
+    """gunicorn as `manage.py serve` starts it (without the task worker and its access
+    log), with `threads` per worker (`manage.py serve`: 4)."""
     return Server(
         "app",
         [
@@ -242,7 +244,7 @@ def app_server() -> Server:
             "cskh.wsgi:application",
             f"--bind=127.0.0.1:{APP_PORT}",
             "--workers=2",
-            "--threads=4",
+            f"--threads={threads}",
             "--worker-class=gthread",
             "--timeout=60",
         ],
@@ -358,6 +360,7 @@ def http(args, log) -> None:
     cold_file.write_text("\n".join(lines[:split]) + "\n")
     month_from = month_view_from(end).isoformat()
     os.environ["BENCH_MONTH_FROM"] = month_from  # read by rotate.lua and rate.js
+    log(f"app: gunicorn, 2 gthread workers × {args.threads} threads")
     table = [
         "| run | requests/s | p50 ms | p99 ms | statuses |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -375,7 +378,7 @@ def http(args, log) -> None:
             r = rate(f"http://127.0.0.1:{BASELINE_PORT}", cold_file, "baseline")
             table.append(row(f"baseline 500 req/s ({attempt + 1})", r))
             log(table[-1])
-        with app_server():
+        with app_server(args.threads):
             flush_redis()
             time.sleep(2)
             # warm-up (imports, connections) on customers the measured runs do not use
@@ -567,6 +570,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--etags", type=int, default=8000, help="customers revalidated")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads a worker")
     args = parser.parse_args()
 
     def log(line: str) -> None:

@@ -159,6 +159,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and psycopg prepares a statement a connection has
+    # run five times: PostgreSQL stops planning it again (most of a small query's cost).
+    # Behind PgBouncer in transaction mode this needs max_prepared_statements (1.21+).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker share one SQLite file.
     DATABASES["default"]["OPTIONS"] = {
