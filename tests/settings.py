@@ -26,7 +26,7 @@ STORAGES = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cskh.core.cache.RedisCache",
             # one Redis database per test worker, so clearing one never touches another
             "LOCATION": f"{REDIS_URL.rstrip('/')}/{1 + WORKER_INDEX}",
             "KEY_PREFIX": f"cskh-test-{WORKER}",
