@@ -429,12 +429,22 @@ def restart_postgres_cold(log) -> None:
     sys.exit(1)
 
 
-TABLE_OF = re.compile(r'FROM "?(\w+)')
+FROM = re.compile(r'FROM "?(\w+)')
+
+
+def outer_table(sql_text: str) -> str:
+    """The table of a statement's outer FROM (not a subquery's; a UNION's first part)."""
+    matches = list(FROM.finditer(sql_text))
+    for match in matches:
+        before = sql_text[: match.start()]
+        if before.count("(") == before.count(")"):
+            return match.group(1)
+    return matches[0].group(1) if matches else "?"
 
 
 def time_endpoint(lines: list[str], end: date, kind: str, per_table=None):
     """The SQL time per request of the real endpoint, in this process; `per_table`
-    (a dict) collects each statement's time under the first table it reads."""
+    (a dict) collects each statement's time under the table it reads (its outer FROM)."""
     from django.db import reset_queries
     from django.test import Client
 
@@ -450,8 +460,7 @@ def time_endpoint(lines: list[str], end: date, kind: str, per_table=None):
             took = time.perf_counter() - started
             spent[0] += took
             if per_table is not None:
-                match = TABLE_OF.search(sql_text)
-                per_table.setdefault(match.group(1) if match else "?", []).append(took)
+                per_table.setdefault(outer_table(sql_text), []).append(took)
             if len(statements) < 20 and first[0]:
                 statements.append(sql_text % tuple(_literal(p) for p in params or ()))
 

@@ -24,6 +24,9 @@ a raw `psql \\copy` of the same rows.
    <corporation>` per corporation, all at once, each loading its days in turn: the
    five MDMS sending their files at the same time.
 
+`--without-meter-index` drops the readings' second index (meter, day: partitions.py)
+for (a)–(d) and builds it again after: what that index costs the load.
+
 `--explain N` instead prints EXPLAIN (ANALYZE, BUFFERS) of every statement of the
 real path for day N of the files (1-based; the days before it are loaded first) and
 stops. Writes the figures to var/bench/ingest-<meters>x<days>.md
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -398,6 +402,22 @@ def print_steps(timer: Timer, out=None) -> list[str]:
     return lines
 
 
+@contextmanager
+def meter_index(*, present: bool, log):
+    """The runs with the readings' second index (partitions.create_meter_index) as
+    migrated, or without it: what that index costs the load. Built again afterwards."""
+    if present:
+        yield
+        return
+    sql(f"DROP INDEX {partitions.METER_INDEX}")
+    log(f"without {partitions.METER_INDEX} (dropped for these runs)")
+    try:
+        yield
+    finally:
+        with connection.schema_editor() as editor:
+            partitions.create_meter_index(editor)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--meters", type=int, default=100_000)
@@ -408,6 +428,11 @@ def main() -> None:
     parser.add_argument("--skip-raw", action="store_true", help="only the real path")
     parser.add_argument(
         "--side-by-side", action="store_true", help="also (d): the corporations at once"
+    )
+    parser.add_argument(
+        "--without-meter-index",
+        action="store_true",
+        help="drop the readings' (meter, day) index for the runs, build it again after",
     )
     args = parser.parse_args()
     days = days_of(args.first, args.days)
@@ -437,46 +462,47 @@ def main() -> None:
         f"({rows / args.days:,.0f} a file, {size:,.0f} MiB of CSV)"
     )
 
-    results = {}
-    if not args.skip_raw:
-        results["raw"] = raw_copy(args.meters, days)
-        r = results["raw"]
-        log(
-            f"(b) raw psql \\copy: {r['rows']:,} rows in {r['seconds']:.1f} s = "
-            f"{r['rows'] / r['seconds']:,.0f} rows/s (CPUs busy {r['busy'] / r['seconds']:.2f})"
-        )
+    with meter_index(present=not args.without_meter_index, log=log):
+        results = {}
+        if not args.skip_raw:
+            results["raw"] = raw_copy(args.meters, days)
+            r = results["raw"]
+            log(
+                f"(b) raw psql \\copy: {r['rows']:,} rows in {r['seconds']:.1f} s = "
+                f"{r['rows'] / r['seconds']:,.0f} rows/s (CPUs busy {r['busy'] / r['seconds']:.2f})"
+            )
 
-    timer = Timer()
-    results["real"] = real_import(args.meters, days, timer, log, fresh=True)
-    r = results["real"]
-    log(
-        f"(a) real import_readings: {r['rows']:,} rows in {r['seconds']:.1f} s = "
-        f"{r['rows'] / r['seconds']:,.0f} rows/s; {r['totals']}; per file "
-        f"{min(r['per_file']):.2f}–{max(r['per_file']):.2f} s; CPU: PostgreSQL backend "
-        f"{r['backend_cpu']:.0f} s, Python {r['python_cpu']:.0f} s, machine busy "
-        f"{r['busy'] / r['seconds']:.2f} CPUs"
-    )
-    steps = print_steps(timer)
-    sql("CHECKPOINT")
-    if args.resend:
-        resend_timer = Timer()
-        again = days[-args.resend :]
-        results["resend"] = real_import(args.meters, again, resend_timer, log, fresh=False)
-        r = results["resend"]
+        timer = Timer()
+        results["real"] = real_import(args.meters, days, timer, log, fresh=True)
+        r = results["real"]
         log(
-            f"(c) re-send of {len(again)} days: {r['rows']:,} rows in {r['seconds']:.1f} s = "
-            f"{r['rows'] / r['seconds']:,.0f} rows/s; {r['totals']}"
+            f"(a) real import_readings: {r['rows']:,} rows in {r['seconds']:.1f} s = "
+            f"{r['rows'] / r['seconds']:,.0f} rows/s; {r['totals']}; per file "
+            f"{min(r['per_file']):.2f}–{max(r['per_file']):.2f} s; CPU: PostgreSQL backend "
+            f"{r['backend_cpu']:.0f} s, Python {r['python_cpu']:.0f} s, machine busy "
+            f"{r['busy'] / r['seconds']:.2f} CPUs"
         )
-        resend_steps = print_steps(resend_timer)
+        steps = print_steps(timer)
+        sql("CHECKPOINT")
+        if args.resend:
+            resend_timer = Timer()
+            again = days[-args.resend :]
+            results["resend"] = real_import(args.meters, again, resend_timer, log, fresh=False)
+            r = results["resend"]
+            log(
+                f"(c) re-send of {len(again)} days: {r['rows']:,} rows in {r['seconds']:.1f} s = "
+                f"{r['rows'] / r['seconds']:,.0f} rows/s; {r['totals']}"
+            )
+            resend_steps = print_steps(resend_timer)
 
-    if args.side_by_side:
-        results["side"] = side_by_side(args.meters, days)
-        r = results["side"]
-        log(
-            f"(d) {r['corporations']} corporations side by side: {r['rows']:,} rows in "
-            f"{r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s "
-            f"(CPUs busy {r['busy'] / r['seconds']:.2f})"
-        )
+        if args.side_by_side:
+            results["side"] = side_by_side(args.meters, days)
+            r = results["side"]
+            log(
+                f"(d) {r['corporations']} corporations side by side: {r['rows']:,} rows in "
+                f"{r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s "
+                f"(CPUs busy {r['busy'] / r['seconds']:.2f})"
+            )
 
     real = results["real"]["rows"] / results["real"]["seconds"]
     lines = ["| path | rows | seconds | rows/s |", "| --- | ---: | ---: | ---: |"]

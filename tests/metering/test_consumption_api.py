@@ -222,6 +222,12 @@ def test_a_code_not_linked_to_the_account_is_not_found(api, path):
     assert error_of(unknown, 404) == error  # nothing tells a real code from an unknown one
 
 
+@pytest.mark.parametrize("code", ["%20", "PE01%25", "%C4%90%E1%BB%92NG", "X" * 300, "1'--"])
+def test_an_odd_code_is_not_found_never_an_error(api, holder, code):
+    _customer, token = holder
+    error_of(api.get(f"/customers/{code}/consumption", token=token, lang="en"), 404)
+
+
 def test_no_token_no_data(api, holder):
     customer, _token = holder
     error_of(api.get(f"/customers/{customer.code}/consumption"), 401, "not_authenticated")

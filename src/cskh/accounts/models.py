@@ -282,6 +282,10 @@ class ApiToken(models.Model):
     def is_live(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now and self.user.is_active
 
+    # is_live in SQL, for a statement that reads the token (`t`) and its account (`u`)
+    # along with what the request asks (metering.queries.caller); params: kind, now.
+    LIVE_SQL = "t.kind = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active"
+
     # mutators
     @classmethod
     def revoke_family(cls, family: uuid.UUID, *, now: datetime) -> None:

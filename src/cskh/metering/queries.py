@@ -170,12 +170,11 @@ def _check_span(granularity: str, first: date, last: date) -> None:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks through the API: the account behind a live access token, its language,
-    the customer of the asked code if that account has linked it (None otherwise), and
-    the customer's data version (the newest import batch that could touch it, 0 before
+    """Who asks through the API, behind a live access token: its account's language, the
+    customer of the asked code if that account has linked it (None otherwise), and the
+    customer's data version (the newest import batch that could touch it, 0 before
     any)."""
 
-    account_id: int
     language: str
     customer: Customer | None
     version: int
@@ -184,11 +183,11 @@ class Caller:
 # Rows read with a plain cursor get no converters (SQLite gives datetimes as text):
 # those fields stay deferred and load on first use.
 _CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not isinstance(f, DateTimeField)]
-# The token is live as ApiToken.is_live says: not revoked, not expired, its account
-# active. The batches that could touch the customer (EVN-wide, or sent by its unit or
-# one above it) commit in id order (ingest.py): the newest names what it can see.
+_CUSTOMER_NAMES = [field.attname for field in _CUSTOMER_FIELDS]
+# The batches that could touch the customer (EVN-wide, or sent by its unit or one above
+# it) commit in id order (ingest.py): the newest names what it can see.
 _CALLER_SQL = f"""
-SELECT u.id, u.language, {", ".join(f"c.{field.column}" for field in _CUSTOMER_FIELDS)},
+SELECT u.language, {", ".join(f"c.{field.column}" for field in _CUSTOMER_FIELDS)},
     (SELECT b.id FROM metering_importbatch b LEFT JOIN customers_unit bu ON bu.id = b.unit_id
      WHERE b.unit_id IS NULL OR substr(cu.path, 1, length(bu.path)) = bu.path
      ORDER BY b.id DESC LIMIT 1)
@@ -197,9 +196,8 @@ JOIN accounts_user u ON u.id = t.user_id
 LEFT JOIN customers_customer c ON c.code = %s AND EXISTS (
     SELECT 1 FROM customers_customerlink l WHERE l.account_id = u.id AND l.customer_id = c.id)
 LEFT JOIN customers_unit cu ON cu.id = c.unit_id
-WHERE t.digest = %s AND t.kind = %s AND t.revoked_at IS NULL AND t.expires_at > %s
-    AND u.is_active
-"""  # noqa: S608 - column names from the model, values as parameters
+WHERE t.digest = %s AND {ApiToken.LIVE_SQL}
+"""  # noqa: S608 - column names from the models, values as parameters
 
 
 def caller(*, token: str, code: str, now: datetime) -> Caller | None:
@@ -216,12 +214,11 @@ def caller(*, token: str, code: str, now: datetime) -> Caller | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    account_id, language, *values, version = row
+    language, *values, version = row
     customer = None
     if values[0] is not None:
-        names = [field.attname for field in _CUSTOMER_FIELDS]
-        customer = Customer.from_db(connection.alias, names, values)
-    return Caller(account_id, language, customer, version or 0)
+        customer = Customer.from_db(connection.alias, _CUSTOMER_NAMES, values)
+    return Caller(language, customer, version or 0)
 
 
 # ---------------------------------------------------------------- usage arithmetic
