@@ -17,8 +17,8 @@ defines them), and VACUUM ANALYZE stands in for autovacuum (off on this server).
 Writes var/bench/consumption-targets.txt: `code token meter_id` per line.
 
 `http`: the baseline (scripts/bench_baseline_asgi.py under granian, 2 workers) and
-the project (gunicorn as `manage.py serve` starts it: 2 gthread workers × 4 threads or
-`--threads`,
+the project (granian's WSGI server as `manage.py serve` starts it: 2 workers × 2
+threads, or `--threads`; `--server gunicorn` for gunicorn's gthread workers instead),
 DEBUG off, REDIS_URL → Redis DB 9), each under wrk -c64 for 30 s with
 scripts/bench/rotate.lua rotating customers (tokens) and meters, then at a constant
 500 requests/s with autocannon (scripts/bench/rate.js). The project's requests
@@ -60,6 +60,8 @@ common.setup_django()
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from cskh.demo.management.commands.serve import server_command  # noqa: E402
 
 ROOT = common.ROOT
 BENCH = ROOT / "scripts" / "bench"
@@ -234,12 +236,16 @@ def baseline_server(end: date) -> Server:
     )
 
 
-def app_server(threads: int) -> Server:
-    """gunicorn as `manage.py serve` starts it (without the task worker and its access
-    log), with `threads` per worker (`manage.py serve`: 4)."""
-    return Server(
-        "app",
-        [
+def app_server(server: str, threads: int) -> Server:
+    """The project's WSGI app with 2 workers of `threads` threads, without the task
+    worker and the access log: under granian as `manage.py serve` starts it, or under
+    gunicorn (gthread), the server it replaced (docs/decisions/0010)."""
+    if server == "granian":
+        command = server_command(
+            host="127.0.0.1", port=APP_PORT, workers=2, threads=threads, access_log=False
+        )
+    else:
+        command = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "cskh.wsgi:application",
             f"--bind=127.0.0.1:{APP_PORT}",
@@ -247,7 +253,10 @@ def app_server(threads: int) -> Server:
             f"--threads={threads}",
             "--worker-class=gthread",
             "--timeout=60",
-        ],
+        ]
+    return Server(
+        "app",
+        command,
         APP_PORT,
         {"REDIS_URL": REDIS_DB_URL, "DEBUG": "", "PYTHONPATH": str(ROOT / "src")},
         ROOT,
@@ -360,7 +369,7 @@ def http(args, log) -> None:
     cold_file.write_text("\n".join(lines[:split]) + "\n")
     month_from = month_view_from(end).isoformat()
     os.environ["BENCH_MONTH_FROM"] = month_from  # read by rotate.lua and rate.js
-    log(f"app: gunicorn, 2 gthread workers × {args.threads} threads")
+    log(f"app: {args.server}, 2 workers × {args.threads} threads")
     table = [
         "| run | requests/s | p50 ms | p99 ms | statuses |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -378,7 +387,7 @@ def http(args, log) -> None:
             r = rate(f"http://127.0.0.1:{BASELINE_PORT}", cold_file, "baseline")
             table.append(row(f"baseline 500 req/s ({attempt + 1})", r))
             log(table[-1])
-        with app_server(args.threads):
+        with app_server(args.server, args.threads):
             flush_redis()
             time.sleep(2)
             # warm-up (imports, connections) on customers the measured runs do not use
@@ -579,7 +588,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--etags", type=int, default=8000, help="customers revalidated")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads a worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads a server worker")
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     args = parser.parse_args()
 
     def log(line: str) -> None:

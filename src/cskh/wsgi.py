@@ -1,4 +1,4 @@
-"""WSGI entry point for the production server (gunicorn)."""
+"""WSGI entry point for the production server (granian, see `manage.py serve`)."""
 
 import os
 

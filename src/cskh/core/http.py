@@ -4,8 +4,9 @@
 def client_ip(request) -> str:
     """The client's address as the server saw it.
 
-    Behind a reverse proxy, configure the proxy to set REMOTE_ADDR (for example
-    gunicorn's --forwarded-allow-ips), so that rate limits see real clients."""
+    The address of whoever opened the connection: X-Forwarded-For is not trusted (any
+    client can send it). Behind a reverse proxy every client would share the proxy's
+    address and its rate limits (docs/operations.md, "Processes")."""
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -1,8 +1,9 @@
-"""Start the production server (gunicorn) and the background-task worker together.
+"""Start the production server (granian, WSGI) and the background-task worker together.
 
 `make run` calls this after migrating and loading the demo data. PORT (default
 8000) and HOST (default 127.0.0.1) choose where it listens; WEB_CONCURRENCY the
-number of server processes. Ctrl+C stops both."""
+number of server processes, WEB_THREADS the threads of each that run Django
+(docs/decisions/0010). Ctrl+C stops both."""
 
 import os
 import signal
@@ -16,24 +17,37 @@ from django.core.management.base import BaseCommand
 from cskh.demo import accounts as demo_accounts
 
 
+def server_command(
+    *, host: str, port: str | int, workers: int, threads: int, access_log: bool = True
+) -> list[str]:
+    """The web server's command line: granian serving cskh.wsgi with `workers`
+    processes of `threads` threads each (the benchmark starts the same one)."""
+    return [
+        os.path.join(os.path.dirname(sys.executable), "granian"),
+        "--interface=wsgi",
+        f"--host={host}",
+        f"--port={port}",
+        f"--workers={workers}",
+        f"--blocking-threads={threads}",
+        "--no-ws",
+        "--respawn-failed-workers",
+        "--access-log" if access_log else "--no-access-log",
+        "cskh.wsgi:application",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run the web server and the task worker until interrupted."
 
     def handle(self, *args, **options):
         host = os.environ.get("HOST", "127.0.0.1")
         port = os.environ.get("PORT", "8000")
-        workers = os.environ.get("WEB_CONCURRENCY", "2")
-        bin_dir = os.path.dirname(sys.executable)
-        server = [
-            os.path.join(bin_dir, "gunicorn"),
-            "cskh.wsgi:application",
-            f"--bind={host}:{port}",
-            f"--workers={workers}",
-            "--threads=4",
-            "--worker-class=gthread",
-            "--access-logfile=-",
-            "--timeout=60",
-        ]
+        server = server_command(
+            host=host,
+            port=port,
+            workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            threads=int(os.environ.get("WEB_THREADS", "2")),
+        )
         worker = [sys.executable, "manage.py", "db_worker", "--queue-name=*"]
         processes = [subprocess.Popen(server), subprocess.Popen(worker)]  # noqa: S603
         self._announce(host, port)
