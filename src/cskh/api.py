@@ -16,7 +16,31 @@ from cskh.outages.api import router as outages_router
 from cskh.payments.api import callbacks as payment_callbacks
 from cskh.payments.api import router as payments_router
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    """The API, whose OpenAPI document shows one bearer scheme per credential: ninja
+    names a scheme after its auth class, and the meter-data routes check the same
+    access token as `/me` with a class of their own, so the docs would ask for it
+    twice."""
+
+    SAME_SCHEME = {"LinkedBearer": "TokenAuth"}  # metering.api's, accounts.api's
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schemes = schema.get("components", {}).get("securitySchemes", {})
+        for alias in self.SAME_SCHEME:
+            schemes.pop(alias, None)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if "security" in operation:
+                    operation["security"] = [
+                        {self.SAME_SCHEME.get(name, name): scopes for name, scopes in item.items()}
+                        for item in operation["security"]
+                    ]
+        return schema
+
+
+api = Api(
     title="EVN CSKH API",
     version="1",
     description="The API of EVN's customer-care app. Errors: "
