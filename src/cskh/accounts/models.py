@@ -108,7 +108,10 @@ class LegalDocument(models.Model):
 class Consent(models.Model):
     """Proof that an account accepted a given version of a legal document."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    # consent_once_per_document begins with it
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="consents", db_index=False
+    )
     document = models.ForeignKey(LegalDocument, on_delete=models.PROTECT)
     accepted_at = models.DateTimeField()
 

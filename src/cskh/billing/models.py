@@ -323,7 +323,10 @@ class InvoiceSequence(models.Model):
     """The next invoice number of a unit's series; numbers are taken in blocks under a
     row lock."""
 
-    unit = models.ForeignKey("customers.Unit", on_delete=models.CASCADE, related_name="+")
+    # sequence_once_per_series begins with it
+    unit = models.ForeignKey(
+        "customers.Unit", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     series = models.CharField(max_length=8)
     next_number = models.PositiveIntegerField(default=1)
 
@@ -356,9 +359,11 @@ class Invoice(models.Model):
         BILL_RUN = "BILL_RUN", _("bill run")
         CMIS = "CMIS", _("billing system (CMIS)")
 
+    # invoice_customer_period begins with it
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="invoices",
         verbose_name=_("customer"),
     )
@@ -378,8 +383,14 @@ class Invoice(models.Model):
         verbose_name=_("adjusts invoice"),
     )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    # invoice_run_status begins with it
     bill_run = models.ForeignKey(
-        BillRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        BillRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="invoices",
     )
     # what was billed
     period_month = models.DateField(_("billing month"))
@@ -512,7 +523,10 @@ class Invoice(models.Model):
 class InvoiceRegister(models.Model):
     """A row of the invoice's reading table: one register of one meter."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="registers")
+    # register_row_once begins with it
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, db_index=False, related_name="registers"
+    )
     position = models.PositiveSmallIntegerField()
     meter_no = models.CharField(_("meter number"), max_length=20)
     register = models.CharField(_("register"), max_length=2)
@@ -539,7 +553,10 @@ class InvoiceLine(models.Model):
     """A priced line: a tier (or every kWh at one tier's price) or a time-of-use band of
     one part of the period, as the engine made it."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # line_once begins with it
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, db_index=False, related_name="lines"
+    )
     position = models.PositiveSmallIntegerField()
     segment_start = models.DateField()
     segment_end = models.DateField()

@@ -122,8 +122,13 @@ class Customer(models.Model):
     ward = models.CharField(_("ward / commune"), max_length=100, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
     province = models.CharField(_("province / city"), max_length=100, blank=True)
+    # customer_unit_code begins with it
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="customers", verbose_name=_("managing unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("managing unit"),
+        db_index=False,
     )
     substation = models.CharField(_("substation (TBA)"), max_length=50, blank=True)
     feeder = models.CharField(
@@ -221,8 +226,12 @@ class CustomerLink(models.Model):
         CCCD = "CCCD", _("CCCD number on the contract")
         METER_NUMBER = "METER_NUMBER", _("meter number from the bill")
 
+    # link_once_per_account begins with it
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="customer_links",
+        db_index=False,
     )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")
     relation = models.CharField(_("relation"), max_length=5, choices=Relation.choices)

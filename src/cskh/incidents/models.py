@@ -34,8 +34,9 @@ NEXT = {
 class Incident(models.Model):
     # set right after the insert, from the id (SC + date + id)
     ticket_no = models.CharField(_("ticket number"), max_length=20, unique=True, null=True)  # noqa: DJ001
+    # incident_reporter begins with it
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     customer = models.ForeignKey(
@@ -52,8 +53,13 @@ class Incident(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     description = models.TextField(_("description"))
     contact_phone = models.CharField(_("contact phone"), max_length=16)
+    # incident_queue begins with it
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("handling unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("handling unit"),
+        db_index=False,
     )
     urgent = models.BooleanField(_("urgent"), default=False)
     status = models.CharField(

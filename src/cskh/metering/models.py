@@ -88,7 +88,10 @@ class ImportBatch(models.Model):
 class RejectedRow(models.Model):
     """A row of a batch that was not loaded, and why (a code of ingest.REASONS)."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")
+    # rejected_batch_line begins with it
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rejections", db_index=False
+    )
     line = models.PositiveBigIntegerField(_("line"))
     reason = models.CharField(_("reason"), max_length=20)
     content = models.CharField(_("row"), max_length=300)
@@ -197,7 +200,10 @@ class MultiplierPeriod(models.Model):
     """The multiplier (HSN) of a meter over [valid_from, valid_until): the history kept
     when current transformers change. A meter without periods uses Meter.multiplier."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="multiplier_periods")
+    # multiplier_once_a_day begins with it
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="multiplier_periods", db_index=False
+    )
     multiplier = models.PositiveIntegerField(_("multiplier (HSN)"))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -222,7 +228,10 @@ class StartIndex(models.Model):
     """The index of a register when the meter was installed: the first day's
     consumption of a replacement meter is measured from it (0 when absent)."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="start_indexes")
+    # start_index_once begins with it
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="start_indexes", db_index=False
+    )
     register = models.CharField(_("register"), max_length=2, choices=Register.choices)
     index_wh = models.BigIntegerField(_("index at installation (Wh)"))
 

@@ -44,6 +44,7 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # Meta.indexes
         related_name="notices",
         verbose_name=_("unit"),
         help_text=_("For a unit audience: the unit whose customers receive it."),
@@ -53,6 +54,7 @@ class Notice(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,  # Meta.indexes
         related_name="personal_notices",
     )
     issuer_unit = models.ForeignKey(
@@ -60,6 +62,7 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # Meta.indexes
         related_name="issued_notices",
         verbose_name=_("issued by unit"),
     )
@@ -71,6 +74,7 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # Meta.indexes
         related_name="corrections",
         verbose_name=_("corrects"),
     )
@@ -79,6 +83,7 @@ class Notice(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # Meta.indexes
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -86,10 +91,28 @@ class Notice(models.Model):
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
+        # Most notices (a bill's, an outage's for its customers) have no unit, account,
+        # issuer, correction or author: the indexes on those keys leave them out.
         indexes = [
             models.Index(fields=["audience", "publish_at"], name="notice_audience_publish"),
-            models.Index(fields=["unit", "publish_at"], name="notice_unit_publish"),
-            models.Index(fields=["account", "publish_at"], name="notice_account_publish"),
+            models.Index(
+                fields=["unit", "publish_at"],
+                condition=Q(unit__isnull=False),
+                name="notice_unit_publish",
+            ),
+            models.Index(
+                fields=["account", "publish_at"],
+                condition=Q(account__isnull=False),
+                name="notice_account_publish",
+            ),
+            *(
+                models.Index(fields=[key], condition=Q(**{f"{key}__isnull": False}), name=name)
+                for key, name in [
+                    ("issuer_unit", "notice_issuer_unit"),
+                    ("corrects", "notice_corrects"),
+                    ("created_by", "notice_created_by"),
+                ]
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -124,7 +147,10 @@ class NoticeCustomer(models.Model):
     """A customer a CUSTOMERS-audience notice is about; every account linked to it sees it."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="recipients")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # notice_customer_once begins with it
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -136,8 +162,12 @@ class NoticeCustomer(models.Model):
 
 
 class NoticeRead(models.Model):
+    # notice_read_once begins with it
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices_read"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notices_read",
+        db_index=False,
     )
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="+")
     read_at = models.DateTimeField()
@@ -185,8 +215,12 @@ class PushSubscription(models.Model):
 class PushPreference(models.Model):
     """A category the account switched off (or back on) for Web Push."""
 
+    # push_preference_once begins with it
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_preferences",
+        db_index=False,
     )
     category = models.CharField(max_length=10, choices=Category.choices)
     enabled = models.BooleanField(default=True)

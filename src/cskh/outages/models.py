@@ -80,8 +80,10 @@ class Outage(models.Model):
 
 
 class OutageCustomer(models.Model):
-    outage = models.ForeignKey(Outage, on_delete=models.CASCADE)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    # outage_customer_once begins with it
+    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, db_index=False)
+    # outage_by_customer begins with it
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         constraints = [

@@ -34,6 +34,7 @@ class Payment(models.Model):
 
     reference = models.CharField(_("reference"), max_length=24, unique=True)
     # kept when the account is deleted: the money moved, and the invoices say so
+    # payment_account_created begins with it
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -42,6 +43,7 @@ class Payment(models.Model):
         related_name="payments",
         verbose_name=_("account"),
         help_text=_("Empty for a payment made without logging in or by a deleted account."),
+        db_index=False,
     )
     method = models.CharField(_("method"), max_length=8, choices=Method.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -105,7 +107,10 @@ class Payment(models.Model):
 class PaymentInvoice(models.Model):
     """An invoice a payment covers, for what was due on it when the payment started."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
+    # payment_invoice_once begins with it
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     invoice = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="payment_items"
     )
@@ -261,7 +266,10 @@ class StatementLine(models.Model):
         LATE = "LATE", _("invoices paid another way meanwhile: to be refunded")
         TWICE = "TWICE", _("payment already settled by another transfer: to be refunded")
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    # statement_line_once begins with it
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     line_no = models.PositiveIntegerField(_("line"))
     bank_transaction_id = models.CharField(_("bank transaction"), max_length=40)
     booked_at = models.DateTimeField(_("booked at"))
