@@ -348,7 +348,7 @@ def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
                    WHEN p.q IS NULL THEN 'bad_quality'
                    WHEN p.d >= %s THEN 'future_date'
                    WHEN m.id IS NULL THEN 'unknown_meter'
-                   WHEN substr(m.unit_path, 1, length(%s)) <> %s THEN 'other_unit'
+                   WHEN substr(u.path, 1, length(%s)) <> %s THEN 'other_unit'
                    WHEN (m.registers = 'KT') <> (p.register = 'KT') THEN 'wrong_register'
                    WHEN p.index_wh < 0 OR p.index_wh >= power(10, m.digits) * 1000
                         OR p.given_wh < 0 THEN 'absurd'
@@ -373,14 +373,12 @@ def _parse(cursor, d: _Dialect, *, unit: Unit | None, today: date) -> None:
             ) day ON day.t = s.reading_date
             {d.FENCE}
         ) p
-        LEFT JOIN (
-            SELECT m.id, m.number, m.registers, m.digits, m.multiplier, m.installed_date,
-                   m.removed_date, c.code, u.path AS unit_path
-            FROM customers_meter m
-            JOIN customers_customer c ON c.id = m.customer_id
-            JOIN customers_unit u ON u.id = c.unit_id
-        ) m ON m.number = p.meter_no AND m.code = p.customer_code
+        -- the customer by its code, then its meter: both can be index lookups, so a
+        -- file need not hash every meter of the country (docs/performance.md, run 10)
+        LEFT JOIN customers_customer c ON c.code = p.customer_code
+        LEFT JOIN customers_meter m ON m.customer_id = c.id AND m.number = p.meter_no
            AND m.installed_date <= p.d AND (m.removed_date IS NULL OR p.d <= m.removed_date)
+        LEFT JOIN customers_unit u ON u.id = c.unit_id
         LEFT JOIN metering_multiplierperiod mp ON mp.meter_id = m.id
            AND mp.valid_from <= p.d AND (mp.valid_until IS NULL OR p.d < mp.valid_until)
         """,
