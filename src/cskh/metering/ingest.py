@@ -583,10 +583,13 @@ def _find_previous_in_month(cursor, d: _Dialect) -> None:
 
 def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
     """Step 5: readings, corrections, rollups, the report and the counts."""
+    # New rows and rollups are written in key order: each index page is then visited in
+    # turn rather than at random (the hash joins' order), half the time of the INSERT.
     columns = "meter_id, index_wh, wh, batch_id, reading_date, register, quality"
     cursor.execute(
         f"INSERT INTO metering_reading ({columns}) "
-        "SELECT meter_id, index_wh, wh, %s, d, register, q FROM ingest_final WHERE outcome = 'N'",
+        "SELECT meter_id, index_wh, wh, %s, d, register, q FROM ingest_final WHERE outcome = 'N' "
+        "ORDER BY d, meter_id, register",
         [batch.pk],
     )
     cursor.execute(
@@ -626,7 +629,7 @@ def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
         ) g
         JOIN ingest_final f ON f.meter_id = g.meter_id AND f.register = g.register
              AND f.d = g.last_d AND f.outcome IN ('N', 'C')
-        WHERE true
+        WHERE true ORDER BY g.meter_id, g.month, g.register
         ON CONFLICT (meter_id, month, register) DO UPDATE SET
             wh = {rollup}.wh + excluded.wh,
             days = {rollup}.days + excluded.days,
