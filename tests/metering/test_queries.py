@@ -10,12 +10,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from cskh.core.errors import InvalidInput
 from cskh.customers.models import Meter
 from cskh.metering import queries
-from cskh.metering.models import MultiplierPeriod
+from cskh.metering.models import MonthlyUsage, MultiplierPeriod
 from tests import factories
 from tests.metering import data
 
@@ -384,3 +385,15 @@ def test_months_are_shifted_inside_the_month():
         date(2026, 2, 1),
         date(2026, 2, 28),
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="INCLUDE is PostgreSQL's")
+@pytest.mark.django_db
+def test_the_rollups_key_carries_every_column():
+    # the month and year views read a meter's months by an index-only scan of the key
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('metering_monthlyusage_pkey'::regclass)")
+        definition = cursor.fetchone()[0]
+    key = ("meter_id", "month", "register")
+    rest = [f.column for f in MonthlyUsage._meta.concrete_fields if f.column not in key]
+    assert definition.endswith(f"({', '.join(key)}) INCLUDE ({', '.join(rest)})")

@@ -141,7 +141,8 @@ class Reading(models.Model):
 class MonthlyUsage(models.Model):
     """The rollup of one register of one meter over one calendar month, kept current by
     every import so that month and year views never read days. Keyed by meter first:
-    a meter's months sit together in the key."""
+    a meter's months sit together in the key, which on PostgreSQL also carries every
+    other column (migration 0004), so those views read the key alone."""
 
     pk = models.CompositePrimaryKey("meter", "month", "register")
     meter = models.ForeignKey(
