@@ -1,9 +1,10 @@
 # Foreign keys whose own index only cost writes: another index begins with the key
-# (tests/core/test_schema.py keeps it so). Only the indexes are dropped: altering the
-# fields the usual way would drop and re-add (re-validate) the foreign keys.
+# (tests/core/test_schema.py keeps it so).
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+from cskh.core.schema import drop_indexes
 
 DROPPED = [  # index, table, column
     ('billing_invoice_bill_run_id_e856bb50', 'billing_invoice', 'bill_run_id'),
@@ -22,39 +23,31 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(
-                    f'DROP INDEX IF EXISTS {index}', f'CREATE INDEX {index} ON {table} ({column})'
-                )
-                for index, table, column in DROPPED
-            ],
-            state_operations=[
-                migrations.AlterField(
-                    model_name='invoice',
-                    name='bill_run',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='billing.billrun'),
-                ),
-                migrations.AlterField(
-                    model_name='invoice',
-                    name='customer',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='customers.customer', verbose_name='customer'),
-                ),
-                migrations.AlterField(
-                    model_name='invoiceline',
-                    name='invoice',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice'),
-                ),
-                migrations.AlterField(
-                    model_name='invoiceregister',
-                    name='invoice',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='registers', to='billing.invoice'),
-                ),
-                migrations.AlterField(
-                    model_name='invoicesequence',
-                    name='unit',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.unit'),
-                ),
-            ],
-        ),
+        drop_indexes(DROPPED, [
+            migrations.AlterField(
+                model_name='invoice',
+                name='bill_run',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='billing.billrun'),
+            ),
+            migrations.AlterField(
+                model_name='invoice',
+                name='customer',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='customers.customer', verbose_name='customer'),
+            ),
+            migrations.AlterField(
+                model_name='invoiceline',
+                name='invoice',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice'),
+            ),
+            migrations.AlterField(
+                model_name='invoiceregister',
+                name='invoice',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='registers', to='billing.invoice'),
+            ),
+            migrations.AlterField(
+                model_name='invoicesequence',
+                name='unit',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.unit'),
+            ),
+        ]),
     ]

@@ -1,9 +1,10 @@
 # Foreign keys whose own index only cost writes: another index begins with the key
-# (tests/core/test_schema.py keeps it so). Only the indexes are dropped: altering the
-# fields the usual way would drop and re-add (re-validate) the foreign keys.
+# (tests/core/test_schema.py keeps it so).
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+from cskh.core.schema import drop_indexes
 
 DROPPED = [  # index, table, column
     ('metering_multiplierperiod_meter_id_f7443341', 'metering_multiplierperiod', 'meter_id'),
@@ -20,29 +21,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(
-                    f'DROP INDEX IF EXISTS {index}', f'CREATE INDEX {index} ON {table} ({column})'
-                )
-                for index, table, column in DROPPED
-            ],
-            state_operations=[
-                migrations.AlterField(
-                    model_name='multiplierperiod',
-                    name='meter',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='multiplier_periods', to='customers.meter'),
-                ),
-                migrations.AlterField(
-                    model_name='rejectedrow',
-                    name='batch',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rejections', to='metering.importbatch'),
-                ),
-                migrations.AlterField(
-                    model_name='startindex',
-                    name='meter',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='start_indexes', to='customers.meter'),
-                ),
-            ],
-        ),
+        drop_indexes(DROPPED, [
+            migrations.AlterField(
+                model_name='multiplierperiod',
+                name='meter',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='multiplier_periods', to='customers.meter'),
+            ),
+            migrations.AlterField(
+                model_name='rejectedrow',
+                name='batch',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rejections', to='metering.importbatch'),
+            ),
+            migrations.AlterField(
+                model_name='startindex',
+                name='meter',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='start_indexes', to='customers.meter'),
+            ),
+        ]),
     ]

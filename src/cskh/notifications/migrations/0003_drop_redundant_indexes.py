@@ -1,12 +1,13 @@
 # Foreign keys whose own index only cost writes: another index begins with the key
-# (tests/core/test_schema.py keeps it so). Only the indexes are dropped: altering the
-# fields the usual way would drop and re-add (re-validate) the foreign keys.
+# (tests/core/test_schema.py keeps it so).
 # The notices' indexes on the keys most notices leave empty (a bill's or an outage's
 # notice has no unit, account, issuer, correction or author) become partial.
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+from cskh.core.schema import drop_indexes
 
 DROPPED = [  # index, table, column
     ('notifications_notice_account_id_cd0b32f2', 'notifications_notice', 'account_id'),
@@ -37,56 +38,48 @@ class Migration(migrations.Migration):
             model_name='notice',
             name='notice_account_publish',
         ),
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(
-                    f'DROP INDEX IF EXISTS {index}', f'CREATE INDEX {index} ON {table} ({column})'
-                )
-                for index, table, column in DROPPED
-            ],
-            state_operations=[
-                migrations.AlterField(
-                    model_name='notice',
-                    name='account',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='personal_notices', to=settings.AUTH_USER_MODEL),
-                ),
-                migrations.AlterField(
-                    model_name='notice',
-                    name='corrects',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='notifications.notice', verbose_name='corrects'),
-                ),
-                migrations.AlterField(
-                    model_name='notice',
-                    name='created_by',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-                ),
-                migrations.AlterField(
-                    model_name='notice',
-                    name='issuer_unit',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='issued_notices', to='customers.unit', verbose_name='issued by unit'),
-                ),
-                migrations.AlterField(
-                    model_name='notice',
-                    name='unit',
-                    field=models.ForeignKey(blank=True, db_index=False, help_text='For a unit audience: the unit whose customers receive it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='customers.unit', verbose_name='unit'),
-                ),
-                migrations.AlterField(
-                    model_name='noticecustomer',
-                    name='customer',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
-                ),
-                migrations.AlterField(
-                    model_name='noticeread',
-                    name='account',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notices_read', to=settings.AUTH_USER_MODEL),
-                ),
-                migrations.AlterField(
-                    model_name='pushpreference',
-                    name='account',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='push_preferences', to=settings.AUTH_USER_MODEL),
-                ),
-            ],
-        ),
+        drop_indexes(DROPPED, [
+            migrations.AlterField(
+                model_name='notice',
+                name='account',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='personal_notices', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AlterField(
+                model_name='notice',
+                name='corrects',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='notifications.notice', verbose_name='corrects'),
+            ),
+            migrations.AlterField(
+                model_name='notice',
+                name='created_by',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AlterField(
+                model_name='notice',
+                name='issuer_unit',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='issued_notices', to='customers.unit', verbose_name='issued by unit'),
+            ),
+            migrations.AlterField(
+                model_name='notice',
+                name='unit',
+                field=models.ForeignKey(blank=True, db_index=False, help_text='For a unit audience: the unit whose customers receive it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='customers.unit', verbose_name='unit'),
+            ),
+            migrations.AlterField(
+                model_name='noticecustomer',
+                name='customer',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
+            ),
+            migrations.AlterField(
+                model_name='noticeread',
+                name='account',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notices_read', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AlterField(
+                model_name='pushpreference',
+                name='account',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='push_preferences', to=settings.AUTH_USER_MODEL),
+            ),
+        ]),
         migrations.AddIndex(
             model_name='notice',
             index=models.Index(condition=models.Q(('unit__isnull', False)), fields=['unit', 'publish_at'], name='notice_unit_publish'),
