@@ -24,6 +24,9 @@ a raw `psql \\copy` of the same rows.
    <corporation>` per corporation, all at once, each loading its days in turn: the
    five MDMS sending their files at the same time.
 
+`--table-meters N` first fills the customer and meter tables to N (more than the files
+cover), as EVN's tables hold every corporation's meters.
+
 `--without-meter-index` drops the readings' second index (meter, day: partitions.py)
 for (a)–(d) and builds it again after: what that index costs the load.
 
@@ -421,6 +424,13 @@ def meter_index(*, present: bool, log):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--meters", type=int, default=100_000)
+    parser.add_argument(
+        "--table-meters",
+        type=int,
+        default=0,
+        help="customers and meters in the tables, when more than --meters (the files cover "
+        "the first --meters)",
+    )
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--first", type=date.fromisoformat, default=date(2026, 6, 1))
     parser.add_argument("--resend", type=int, default=30)
@@ -447,7 +457,7 @@ def main() -> None:
     log(f"machine: {common.machine()}")
     log(f"PostgreSQL: {settings_line}")
     log(f"code: {common.code_version('src/cskh/metering')}")
-    population = common.ensure_population(args.meters, log)
+    population = common.ensure_population(max(args.meters, args.table_meters), log)
     partitions.ensure(days[0], days[-1])
     write_files(args.meters, days, log)
     if args.explain:

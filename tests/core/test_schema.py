@@ -6,7 +6,8 @@ from django.db import connection
 
 
 def indexes(table: str) -> list[tuple[str, tuple[str, ...], bool, bool]]:
-    """(name, columns, unique, partial) of each index of `table`."""
+    """(name, key columns, unique, partial) of each index of `table` (INCLUDEd columns
+    are not part of the key: they order nothing)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -17,7 +18,7 @@ def indexes(table: str) -> list[tuple[str, tuple[str, ...], bool, bool]]:
                 JOIN pg_class c ON c.oid = i.indexrelid
                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, n)
                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                WHERE i.indrelid = %s::regclass
+                WHERE i.indrelid = %s::regclass AND k.n <= i.indnkeyatts
                 GROUP BY c.relname, i.indisunique, i.indpred IS NOT NULL
                 """,
                 [table],
