@@ -13,10 +13,11 @@ day of last month), every customer read on the month's last day.
 
 Then the bill run itself, as `manage.py bill_run --unit EVN --date …` does it
 (`cskh.billing.billrun.run_bills` over the whole population): read the period's
-readings (one aggregate), price every customer with the engine, write the invoices
-with their reading rows and priced lines, number them, and queue a BILL notice for
-each (Notice + NoticeCustomer rows and one push job per chunk). Before each run the
-previous run's invoices, notices and jobs are deleted. Reports invoices/s, rows
+readings (one aggregate), price every customer with the engine, find or write the
+pricings (the priced lines, once per distinct bill), write the invoices with their
+reading rows, number them, and queue a BILL notice for each (Notice + NoticeCustomer
+rows and one push job per chunk). Before each run the previous run's invoices,
+pricings, notices and jobs are deleted. Reports invoices/s, rows
 written and where the time went, to var/bench/billrun.md:
 
 - CPU seconds of this process (Python, both threads) and of the PostgreSQL backends
@@ -52,14 +53,14 @@ common.setup_django()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cskh.billing import billrun  # noqa: E402
+from cskh.billing import billrun, invoices  # noqa: E402
 from cskh.core import bulk  # noqa: E402
 from cskh.customers.models import Unit  # noqa: E402
 
 CLEAN = (
-    "TRUNCATE billing_invoiceline, billing_invoiceregister, billing_skippedcustomer, "
-    "notifications_noticecustomer, django_tasks_database_dbtaskresult CASCADE; "
-    "DELETE FROM billing_invoice; DELETE FROM billing_billrun; "
+    "TRUNCATE billing_invoiceregister, billing_skippedcustomer, billing_invoice, "
+    "billing_invoiceline, billing_pricing, notifications_noticecustomer, "
+    "django_tasks_database_dbtaskresult CASCADE; DELETE FROM billing_billrun; "
     "DELETE FROM billing_invoicesequence; "
     "DELETE FROM notifications_notice WHERE category = 'BILL'"
 )
@@ -111,6 +112,7 @@ def timed_steps(steps: Steps, writer_profiler: cProfile.Profile | None):
         (billrun._Writer, "__call__", "main: hand a chunk over (wait for the previous one)"),
         (billrun._Writer, "__exit__", "main: wait for the last chunk"),
         (billrun, "_write_chunk", "writer: whole chunk"),
+        (invoices, "_pricings", "writer: find or write the pricings"),
         (bulk, "_copy", lambda model, *a, **k: f"writer: COPY {model._meta.db_table}"),
         (psycopg.Connection, "commit", "commits"),
     ]
@@ -203,7 +205,8 @@ def bill(day: date, profile: bool, log, chunk: int = billrun.CHUNK) -> dict:
     counts = dict(
         common.sql(
             "SELECT 'invoices', count(*) FROM billing_invoice UNION ALL "
-            "SELECT 'lines', count(*) FROM billing_invoiceline UNION ALL "
+            "SELECT 'pricings', count(*) FROM billing_pricing UNION ALL "
+            "SELECT 'their lines', count(*) FROM billing_invoiceline UNION ALL "
             "SELECT 'reading rows', count(*) FROM billing_invoiceregister UNION ALL "
             "SELECT 'notices', count(*) FROM notifications_notice WHERE category = 'BILL' "
             "UNION ALL SELECT 'notice customers', count(*) FROM notifications_noticecustomer "

@@ -131,6 +131,7 @@ def invoice(
 ):
     """An issued electricity invoice for `month`, straight into the table (no bill run):
     VAT 8% inside `total`."""
+    from cskh.billing import invoices
     from cskh.billing.models import Invoice
 
     n = next(_numbers)
@@ -158,6 +159,7 @@ def invoice(
         number=n,
         status=status,
         issued_at=timezone.now(),
+        pricing_id=fields.pop("pricing_id", None) or invoices.Pricings().ids([()])[0],
         **fields,
     )
 

@@ -6,9 +6,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from cskh.billing import billrun, invoices
-from cskh.billing.models import BillRun, Invoice, SkippedCustomer
+from cskh.billing.models import BillRun, Invoice, InvoiceLine, Pricing, SkippedCustomer
 from cskh.customers.models import Meter
 from cskh.metering.models import Reading
 from cskh.notifications.models import Notice
@@ -197,3 +199,77 @@ def test_a_second_correction_adjusts_against_what_was_billed_so_far(units):
     billed_once = Invoice.objects.get(customer=fresh)
     assert sum(row.total for row in rows) == billed_once.total
     assert sum(row.subtotal for row in rows) == billed_once.subtotal
+
+
+@pytest.mark.django_db(transaction=True)  # each chunk commits: what it found is remembered
+def test_customers_priced_alike_share_their_lines(units, monkeypatch):
+    factories.tariffs_on_file()  # flushed by an earlier test that commits
+    household(kwh_per_day=10)
+    household(kwh_per_day=10)
+    household(kwh_per_day=12)
+    looked_up = []
+    find = invoices._pricings
+
+    def counted(wanted):
+        looked_up.append(len(wanted))
+        return find(wanted)
+
+    monkeypatch.setattr(invoices, "_pricings", counted)
+    run(units["PE01"], chunk=1)
+    assert looked_up == [1, 0, 1]  # the second customer's bill: known from the first chunk
+    assert Invoice.objects.count() == 3
+    assert Pricing.objects.count() == 2 and InvoiceLine.objects.count() == 9
+    ten, other, twelve = Invoice.objects.order_by("pk")
+    assert ten.pricing_id == other.pricing_id != twelve.pricing_id
+    assert [line.kwh for line in twelve.lines.order_by("position")] == [50, 50, 100, 100, 60]
+    household(kwh_per_day=10, unit_code="PD0100")
+    run(units["PD01"])  # another run finds the pricing on file
+    assert Pricing.objects.count() == 2 and InvoiceLine.objects.count() == 9
+
+
+def test_a_pricing_written_meanwhile_by_another_run_is_used_as_it_is(units, monkeypatch):
+    customer = household()
+    written = invoices._insert_digests
+
+    def another_run_first(digests):
+        for digest in digests:  # the other run's transaction commits first, lines and all
+            pricing = Pricing.objects.create(digest=digest)
+            InvoiceLine.objects.create(
+                pricing=pricing, position=1, segment_start=APRIL_END, segment_end=MAY_END,
+                segment_days=31, tariff="theirs", kwh=0, price=0, amount=0,
+            )  # fmt: skip
+        return written(digests)
+
+    monkeypatch.setattr(invoices, "_insert_digests", another_run_first)
+    run(units["PE01"])
+    invoice = Invoice.objects.get(customer=customer)
+    assert [line.tariff for line in invoice.lines.all()] == ["theirs"]  # not written twice
+    assert InvoiceLine.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrations_move_the_lines_between_invoices_and_pricings(units):
+    factories.tariffs_on_file()
+    for kwh_per_day in (10, 10, 12):
+        household(kwh_per_day=kwh_per_day)
+    run(units["PE01"])
+    lines_of = {invoice.pk: _lines(invoice.lines.all()) for invoice in Invoice.objects.all()}
+    assert len(lines_of) == 3
+    executor = MigrationExecutor(connection)
+    leaf = executor.loader.graph.leaf_nodes("billing")
+    before = [("billing", "0004_drop_redundant_indexes")]
+    executor.migrate(before)  # each invoice gets its own copy of its lines back
+    executor.loader.build_graph()
+    old = executor.loader.project_state(before).apps.get_model("billing", "Invoice")
+    assert {
+        invoice.pk: _lines(invoice.lines.order_by("position")) for invoice in old.objects.all()
+    } == lines_of
+    executor.migrate(leaf)  # and they are shared again
+    assert Pricing.objects.count() == 2 and InvoiceLine.objects.count() == 9
+    assert {invoice.pk: _lines(invoice.lines.all()) for invoice in Invoice.objects.all()} == (
+        lines_of
+    )
+
+
+def _lines(lines) -> list[tuple]:
+    return [(line.position, line.segment_start, line.tariff, line.kwh) for line in lines]

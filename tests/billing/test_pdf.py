@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from cskh.billing import pdf
-from cskh.billing.models import Invoice, InvoiceLine, InvoiceRegister
+from cskh.billing import invoices, pdf
+from cskh.billing.models import Invoice, InvoiceRegister
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,27 @@ def invoice(units, **fields) -> Invoice:
         "status": Invoice.Status.UNPAID,
         "issued_at": timezone.make_aware(datetime(2026, 10, 17, 8, 0)),
     } | fields
-    made = Invoice.objects.create(**values)
+    start, end = values["period_start"], values["period_end"]
+    rows = tuple(
+        (
+            position,
+            start,
+            end,
+            (end - start).days,
+            "1279/QĐ-BCT",
+            tier,
+            lower,
+            upper,
+            None if upper is None else upper - lower,
+            "",
+            False,
+            kwh,
+            price,
+            kwh * price,
+        )
+        for position, ((tier, lower, upper, price), kwh) in enumerate(lines, start=1)
+    )
+    made = Invoice.objects.create(pricing_id=invoices.Pricings().ids([rows])[0], **values)
     InvoiceRegister.objects.create(
         invoice=made,
         position=1,
@@ -69,22 +89,6 @@ def invoice(units, **fields) -> Invoice:
         multiplier=1,
         kwh=120,
     )
-    for position, ((tier, lower, upper, price), kwh) in enumerate(lines, start=1):
-        InvoiceLine.objects.create(
-            invoice=made,
-            position=position,
-            segment_start=made.period_start,
-            segment_end=made.period_end,
-            segment_days=made.period_days,
-            tariff="1279/QĐ-BCT",
-            tier=tier,
-            lower=lower,
-            upper=upper,
-            width=None if upper is None else upper - lower,
-            kwh=kwh,
-            price=price,
-            amount=kwh * price,
-        )
     return made
 
 

@@ -60,6 +60,8 @@ def test_an_issued_invoice_cannot_be_changed_or_deleted(client, units):
     client.force_login(staff(units["PE01"]))
     page = client.get(f"/staff/billing/invoice/{invoice.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    for line in invoice.lines.all():  # the priced lines, in a table of their own
+        assert f"<td>{line.kwh}</td><td>{line.price}</td><td>{line.amount}</td>" in page.text
     assert (
         client.post(f"/staff/billing/invoice/{invoice.pk}/delete/", {"post": "yes"}).status_code
         == 403

@@ -287,6 +287,7 @@ def run_bills(
             )
     customers = route(unit, reading_date)
     pricing = _Pricing(start, reading_date)
+    pricings = invoices.Pricings()
     after = run.cursor
     with _Writer() as writer, _few_collections():
         while True:
@@ -298,7 +299,7 @@ def run_bills(
             ]
             if not batch:
                 break
-            _bill_chunk(run, batch, start, reading_date, pricing, now, announce, writer)
+            _bill_chunk(run, batch, start, reading_date, pricing, pricings, now, announce, writer)
             after = batch[-1].id
             if progress:
                 progress(len(batch))
@@ -363,7 +364,7 @@ def _few_collections():
             gc.enable()
 
 
-def _bill_chunk(run, batch, start, end, pricing, now, announce, writer) -> None:
+def _bill_chunk(run, batch, start, end, pricing, pricings, now, announce, writer) -> None:
     """Price the customers of `batch` and hand what to write to `writer`."""
     usages = _usage(batch, start, end)
     ids = [customer.id for customer in batch]
@@ -408,16 +409,16 @@ def _bill_chunk(run, batch, start, end, pricing, now, announce, writer) -> None:
             )
         )
     batch = invoices.prepare(new, run=run, draft=run.draft, announce=announce)
-    writer(_write_chunk, run, ids, batch, skipped, unchanged, now)
+    writer(_write_chunk, run, ids, batch, skipped, unchanged, now, pricings)
 
 
 @transaction.atomic
-def _write_chunk(run, ids, batch, skipped, unchanged, now) -> None:
+def _write_chunk(run, ids, batch, skipped, unchanged, now, pricings) -> None:
     """The chunk's invoices and skipped customers, with the run's counts and cursor."""
     if run.skipped:  # only a run that has skipped customers has rows to replace
         SkippedCustomer.objects.filter(bill_run=run, customer_id__in=ids).delete()
     bulk.insert(SkippedCustomer, ("bill_run_id", "customer_id", "reason"), skipped, ids=False)
-    written = invoices.store(batch, now=now)
+    written = invoices.store(batch, now=now, pricings=pricings)
     run.customers += len(ids)
     run.issued += written[Invoice.Kind.NORMAL.value]
     run.adjusted += written[Invoice.Kind.ADJUSTMENT.value]

@@ -655,30 +655,17 @@ class _Loader:
         )
 
     def _write(self, new: list[_New]) -> None:
-        """Invoices in bulk (an adjustment after the invoice it adjusts when both are
-        new), then their lines and reading tables; then tell the customers."""
+        """Their priced lines, the invoices in bulk (an adjustment after the invoice it
+        adjusts when both are new), then their reading tables; then tell the
+        customers."""
+        pricing_ids = invoices.Pricings().ids([_line_rows(item) for item in new])
+        for item, pricing_id in zip(new, pricing_ids, strict=True):
+            item.invoice.pricing_id = pricing_id
         waiting = [item.invoice for item in new]
         while waiting:
             ready = [i for i in waiting if i.adjusts is None or i.adjusts.pk is not None]
             Invoice.objects.bulk_create(ready)
             waiting = [i for i in waiting if i.pk is None]
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                invoice=item.invoice,
-                position=position,
-                segment_start=item.parsed.period_start,
-                segment_end=item.parsed.period_end,
-                segment_days=item.invoice.period_days,
-                tariff="",  # CMIS does not say which price list it used
-                tier=price.tier,
-                band=price.band,
-                kwh=price.kwh,
-                price=price.unit_price,
-                amount=price.amount,
-            )
-            for item in new
-            for position, price in enumerate(item.parsed.prices, start=1)
-        )
         InvoiceRegister.objects.bulk_create(
             InvoiceRegister(invoice=item.invoice, position=position, **vars(reading))
             for item in new
@@ -689,6 +676,31 @@ class _Loader:
         if self.announce and unpaid:
             invoices.tell(unpaid, now=self.now)
             self.result.announced += len(unpaid)
+
+
+def _line_rows(item: _New) -> tuple[tuple, ...]:
+    """The invoice's priced lines as rows of invoices.LINE_COLUMNS without the pricing
+    id. CMIS says neither which price list it used nor how it split the period."""
+    parsed = item.parsed
+    return tuple(
+        (
+            position,
+            parsed.period_start,
+            parsed.period_end,
+            item.invoice.period_days,
+            "",
+            price.tier,
+            None,
+            None,
+            None,
+            price.band,
+            False,
+            price.kwh,
+            price.unit_price,
+            price.amount,
+        )
+        for position, price in enumerate(parsed.prices, start=1)
+    )
 
 
 class _Known:
@@ -734,7 +746,7 @@ class _OnFile:
             )
             .select_related("customer", "adjusts")
             .prefetch_related(
-                Prefetch("lines", InvoiceLine.objects.order_by("position")),
+                Prefetch("pricing__lines", InvoiceLine.objects.order_by("position")),
                 Prefetch("registers", InvoiceRegister.objects.order_by("position")),
             )
         )

@@ -55,7 +55,7 @@ def invoice_for(account, invoice_id: int) -> Invoice:
         .select_related("customer", "unit", "adjusts")
         .prefetch_related(
             Prefetch("registers", queryset=InvoiceRegister.objects.order_by("position")),
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+            Prefetch("pricing__lines", queryset=InvoiceLine.objects.order_by("position")),
         )
         .filter(pk=invoice_id)
         .first()

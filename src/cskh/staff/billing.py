@@ -4,6 +4,8 @@ issued invoice is never edited)."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -88,22 +90,6 @@ class RegisterInline(admin.TabularInline):
         return False
 
 
-class LineInline(RegisterInline):
-    model = InvoiceLine
-    fields = [
-        "segment_start",
-        "segment_end",
-        "tariff",
-        "tier",
-        "band",
-        "width",
-        "kwh",
-        "price",
-        "amount",
-    ]
-    readonly_fields = fields
-
-
 class InvoiceAdmin(_InUnit):
     unit_field = "customer__unit"
     list_display = [
@@ -121,4 +107,40 @@ class InvoiceAdmin(_InUnit):
     search_fields = ["customer__code", "lookup_code", "=number"]
     ordering = ["-period_end", "-pk"]
     list_select_related = ["customer"]
-    inlines = [RegisterInline, LineInline]
+    inlines = [RegisterInline]
+    exclude = ["pricing"]
+    readonly_fields = ["priced_lines"]
+    line_fields = [
+        "segment_start",
+        "segment_end",
+        "tariff",
+        "tier",
+        "band",
+        "width",
+        "kwh",
+        "price",
+        "amount",
+    ]
+
+    @admin.display(description=_("priced lines"))
+    def priced_lines(self, invoice):
+        """The lines as a table (they are shared with the invoices priced alike, so
+        they are no inline of the invoice)."""
+        fields = [InvoiceLine._meta.get_field(name) for name in self.line_fields]
+        return format_html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<th>{}</th>", ((capfirst(f.verbose_name),) for f in fields)),
+            format_html_join(
+                "",
+                "<tr>{}</tr>",
+                (
+                    (format_html_join("", "<td>{}</td>", ((_cell(line, f),) for f in fields)),)
+                    for line in invoice.lines.order_by("position")
+                ),
+            ),
+        )
+
+
+def _cell(line, field):
+    value = getattr(line, field.attname)
+    return "" if value is None else value
