@@ -29,7 +29,7 @@ written and where the time went, to var/bench/billrun.md:
   (where the deferred foreign keys are checked).
 
 `--chunk N` changes the customers per chunk; `--profile` runs cProfile (both threads'
-functions show, the writer's under `_write_chunk`)."""
+functions show, the writer's under `_write_chunk`) and keeps it in var/bench/billrun.prof."""
 
 import argparse
 import cProfile
@@ -240,6 +240,7 @@ def bill(day: date, profile: bool, log, chunk: int = billrun.CHUNK) -> dict:
         if writer_profiler.getstats():
             stats.add(writer_profiler)
         stats.sort_stats("tottime").print_stats(30)
+        stats.dump_stats(common.VAR / "billrun.prof")  # for pstats: callers, callees
     return result
 
 
