@@ -133,8 +133,9 @@ def import_readings(
                     unit=unit,
                     received_at=now,
                 )
-                _classify(cursor, dialect, single_day=first if first == last else None)
-                _write(cursor, dialect, batch)
+                single_day = first if first == last else None
+                _classify(cursor, dialect, single_day=single_day)
+                _write(cursor, dialect, batch, single_day=single_day)
                 rejections = rejections_page(batch)
         finally:
             _drop_temp_tables(cursor)
@@ -581,7 +582,7 @@ def _find_previous_in_month(cursor, d: _Dialect) -> None:
             )
 
 
-def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
+def _write(cursor, d: _Dialect, batch: ImportBatch, *, single_day: date | None) -> None:
     """Step 5: readings, corrections, rollups, the report and the counts."""
     # New rows and rollups are written in key order: each index page is then visited in
     # turn rather than at random (the hash joins' order), half the time of the INSERT.
@@ -612,24 +613,38 @@ def _write(cursor, d: _Dialect, batch: ImportBatch) -> None:
         [batch.pk],
     )
     rollup = "metering_monthlyusage"
+    new_days = "CASE WHEN outcome = 'N' THEN 1 ELSE 0 END"
+    estimated = "CASE WHEN q = 'E' THEN 1 ELSE 0 END"
+    was_estimated = "CASE WHEN old_q = 'E' THEN 1 ELSE 0 END"
+    if single_day is None:
+        # each meter, month and register: what its days add, and its last day's index
+        change = f"""
+            SELECT g.meter_id, g.month, g.register, g.wh, g.days, g.estimated, g.first_d,
+                   g.last_d, f.index_wh
+            FROM (
+                SELECT meter_id, month, register, sum(wh - COALESCE(old_wh, 0)) AS wh,
+                       sum({new_days}) AS days,
+                       sum({estimated}) - sum({was_estimated}) AS estimated,
+                       min(d) AS first_d, max(d) AS last_d
+                FROM ingest_final WHERE outcome IN ('N', 'C')
+                GROUP BY meter_id, month, register
+            ) g
+            JOIN ingest_final f ON f.meter_id = g.meter_id AND f.register = g.register
+                 AND f.d = g.last_d AND f.outcome IN ('N', 'C')
+            WHERE true ORDER BY g.meter_id, g.month, g.register
+        """
+    else:  # one row per meter and register (duplicates are rejected): nothing to add up
+        change = f"""
+            SELECT meter_id, month, register, wh - COALESCE(old_wh, 0), {new_days},
+                   {estimated} - {was_estimated}, d, d, index_wh
+            FROM ingest_final WHERE outcome IN ('N', 'C')
+            ORDER BY meter_id, register
+        """
     cursor.execute(
         f"""
         INSERT INTO {rollup} (meter_id, month, register, wh, days, estimated_days,
                               first_date, last_date, last_index_wh)
-        SELECT g.meter_id, g.month, g.register, g.wh, g.days, g.estimated, g.first_d, g.last_d,
-               f.index_wh
-        FROM (
-            SELECT meter_id, month, register, sum(wh - COALESCE(old_wh, 0)) AS wh,
-                   sum(CASE WHEN outcome = 'N' THEN 1 ELSE 0 END) AS days,
-                   sum(CASE WHEN q = 'E' THEN 1 ELSE 0 END)
-                       - sum(CASE WHEN old_q = 'E' THEN 1 ELSE 0 END) AS estimated,
-                   min(d) AS first_d, max(d) AS last_d
-            FROM ingest_final WHERE outcome IN ('N', 'C')
-            GROUP BY meter_id, month, register
-        ) g
-        JOIN ingest_final f ON f.meter_id = g.meter_id AND f.register = g.register
-             AND f.d = g.last_d AND f.outcome IN ('N', 'C')
-        WHERE true ORDER BY g.meter_id, g.month, g.register
+        {change}
         ON CONFLICT (meter_id, month, register) DO UPDATE SET
             wh = {rollup}.wh + excluded.wh,
             days = {rollup}.days + excluded.days,
