@@ -3,7 +3,8 @@
 Each version carries the legal act that set it and the days it is in force, half-open:
 [valid_from, valid_until), valid_until empty while no later version exists. A version
 that has come into force is never edited (cskh.billing.tariffs.add_version closes its
-predecessor); invoices keep their own priced lines, so no edit re-prices one.
+predecessor); invoices keep the priced lines they were issued with (a Pricing is never
+edited), so no edit re-prices one.
 """
 
 from datetime import date
