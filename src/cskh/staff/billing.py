@@ -3,6 +3,7 @@ not bill, issuing a run's checked drafts, and the invoices of one's unit (read-o
 issued invoice is never edited)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -127,20 +128,13 @@ class InvoiceAdmin(_InUnit):
         """The lines as a table (they are shared with the invoices priced alike, so
         they are no inline of the invoice)."""
         fields = [InvoiceLine._meta.get_field(name) for name in self.line_fields]
-        return format_html(
-            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
-            format_html_join("", "<th>{}</th>", ((capfirst(f.verbose_name),) for f in fields)),
-            format_html_join(
-                "",
-                "<tr>{}</tr>",
-                (
-                    (format_html_join("", "<td>{}</td>", ((_cell(line, f),) for f in fields)),)
-                    for line in invoice.lines.order_by("position")
-                ),
-            ),
+
+        def cells(line):
+            values = (display_for_field(getattr(line, f.attname), f, "") for f in fields)
+            return format_html_join("", "<td>{}</td>", ((value,) for value in values))
+
+        head = format_html_join("", "<th>{}</th>", ((capfirst(f.verbose_name),) for f in fields))
+        rows = format_html_join(
+            "", "<tr>{}</tr>", ((cells(line),) for line in invoice.lines.order_by("position"))
         )
-
-
-def _cell(line, field):
-    value = getattr(line, field.attname)
-    return "" if value is None else value
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
