@@ -60,21 +60,21 @@ def invoice(units, **fields) -> Invoice:
     } | fields
     start, end = values["period_start"], values["period_end"]
     rows = tuple(
-        (
-            position,
-            start,
-            end,
-            (end - start).days,
-            "1279/QĐ-BCT",
-            tier,
-            lower,
-            upper,
-            None if upper is None else upper - lower,
-            "",
-            False,
-            kwh,
-            price,
-            kwh * price,
+        invoices.LineRow(
+            position=position,
+            segment_start=start,
+            segment_end=end,
+            segment_days=(end - start).days,
+            tariff="1279/QĐ-BCT",
+            tier=tier,
+            lower=lower,
+            upper=upper,
+            width=None if upper is None else upper - lower,
+            band="",
+            flat_tier=False,
+            kwh=kwh,
+            price=price,
+            amount=kwh * price,
         )
         for position, ((tier, lower, upper, price), kwh) in enumerate(lines, start=1)
     )

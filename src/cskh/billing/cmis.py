@@ -678,26 +678,26 @@ class _Loader:
             self.result.announced += len(unpaid)
 
 
-def _line_rows(item: _New) -> tuple[tuple, ...]:
-    """The invoice's priced lines as rows of invoices.LINE_COLUMNS without the pricing
-    id. CMIS says neither which price list it used nor how it split the period."""
+def _line_rows(item: _New) -> tuple[invoices.LineRow, ...]:
+    """The invoice's priced lines. CMIS says neither which price list it used nor how it
+    split the period."""
     parsed = item.parsed
     return tuple(
-        (
-            position,
-            parsed.period_start,
-            parsed.period_end,
-            item.invoice.period_days,
-            "",
-            price.tier,
-            None,
-            None,
-            None,
-            price.band,
-            False,
-            price.kwh,
-            price.unit_price,
-            price.amount,
+        invoices.LineRow(
+            position=position,
+            segment_start=parsed.period_start,
+            segment_end=parsed.period_end,
+            segment_days=item.invoice.period_days,
+            tariff="",
+            tier=price.tier,
+            lower=None,
+            upper=None,
+            width=None,
+            band=price.band,
+            flat_tier=False,
+            kwh=price.kwh,
+            price=price.unit_price,
+            amount=price.amount,
         )
         for position, price in enumerate(parsed.prices, start=1)
     )

@@ -72,6 +72,25 @@ class CustomerRow(NamedTuple):
     households: int
 
 
+class LineRow(NamedTuple):
+    """A priced line as written: InvoiceLine's columns but its pricing."""
+
+    position: int
+    segment_start: date
+    segment_end: date
+    segment_days: int
+    tariff: str
+    tier: int | None
+    lower: int | None
+    upper: int | None
+    width: int | None
+    band: str
+    flat_tier: bool
+    kwh: int
+    price: int
+    amount: int
+
+
 class RegisterRow(NamedTuple):
     meter_no: str
     register: str
@@ -249,23 +268,7 @@ INVOICE_COLUMNS = (
     "due_date",
 )
 PRICING_COLUMN = INVOICE_COLUMNS.index("pricing_id")
-LINE_COLUMNS = (
-    "pricing_id",
-    "position",
-    "segment_start",
-    "segment_end",
-    "segment_days",
-    "tariff",
-    "tier",
-    "lower",
-    "upper",
-    "width",
-    "band",
-    "flat_tier",
-    "kwh",
-    "price",
-    "amount",
-)
+LINE_COLUMNS = ("pricing_id", *LineRow._fields)
 REGISTER_COLUMNS = (
     "invoice_id",
     "position",
@@ -278,8 +281,8 @@ REGISTER_COLUMNS = (
 )
 
 
-def _line_rows(bill: engine.Bill) -> tuple[tuple, ...]:
-    """The bill's priced lines as rows of LINE_COLUMNS without the pricing id."""
+def _line_rows(bill: engine.Bill) -> tuple[LineRow, ...]:
+    """The bill's priced lines."""
     rows = []
     for position, line in enumerate(bill.lines, start=1):
         segment = bill.segments[line.segment]
@@ -287,29 +290,28 @@ def _line_rows(bill: engine.Bill) -> tuple[tuple, ...]:
         if line.tier is not None and line.upper is not None and segment.flat_tier is None:
             width = segment.tier_widths[line.tier - 1]
         rows.append(
-            (
-                position,
-                segment.start,
-                segment.end,
-                segment.days,
-                segment.tariff,
-                line.tier,
-                line.lower,
-                line.upper,
-                width,
-                line.band or "",
-                segment.flat_tier is not None,
-                line.kwh,
-                line.price,
-                line.amount,
+            LineRow(
+                position=position,
+                segment_start=segment.start,
+                segment_end=segment.end,
+                segment_days=segment.days,
+                tariff=segment.tariff,
+                tier=line.tier,
+                lower=line.lower,
+                upper=line.upper,
+                width=width,
+                band=line.band or "",
+                flat_tier=segment.flat_tier is not None,
+                kwh=line.kwh,
+                price=line.price,
+                amount=line.amount,
             )
         )
     return tuple(rows)
 
 
-def pricing_digest(lines: tuple[tuple, ...]) -> str:
-    """What a pricing is found by: the SHA-256 of its lines (rows of LINE_COLUMNS without
-    the pricing id), in order."""
+def pricing_digest(lines: tuple[LineRow, ...]) -> str:
+    """What a pricing is found by: the SHA-256 of its lines, in order."""
     text = json.dumps(lines, default=date.isoformat, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -319,27 +321,33 @@ class Pricings:
     What it found is remembered once the transaction that found it has committed, so the
     later chunks of a bill run, which share most of their bills, need no query."""
 
-    def __init__(self):
-        self._known: dict[tuple, int] = {}
+    MAX_KNOWN = 200_000  # sets of lines remembered; past that the memory starts again
 
-    def ids(self, line_sets: Sequence[tuple[tuple, ...]]) -> list[int]:
-        """The pricing id of each set of lines (rows of LINE_COLUMNS without the pricing
-        id), in the caller's transaction."""
+    def __init__(self):
+        self._known: dict[tuple[LineRow, ...], int] = {}
+
+    def ids(self, line_sets: Sequence[tuple[LineRow, ...]]) -> list[int]:
+        """The pricing id of each set of lines, in the caller's transaction."""
         distinct = {id(lines): lines for lines in line_sets}  # a bill's lines are one object
         unknown = {
             pricing_digest(lines): lines for lines in distinct.values() if lines not in self._known
         }
         found = _pricings(unknown)
         resolved = {lines: found[digest] for digest, lines in unknown.items()}
-        transaction.on_commit(lambda: self._known.update(resolved))
+        transaction.on_commit(lambda: self._remember(resolved))
         by_object = {
             key: resolved[lines] if lines in resolved else self._known[lines]
             for key, lines in distinct.items()
         }
         return [by_object[id(lines)] for lines in line_sets]
 
+    def _remember(self, resolved: dict[tuple[LineRow, ...], int]) -> None:
+        if len(self._known) + len(resolved) > self.MAX_KNOWN:
+            self._known.clear()
+        self._known.update(resolved)
 
-def _pricings(wanted: dict[str, tuple[tuple, ...]]) -> dict[str, int]:
+
+def _pricings(wanted: dict[str, tuple[LineRow, ...]]) -> dict[str, int]:
     """The pricing id of each digest of `wanted`; those not on file are written with
     their lines."""
     if not wanted:
@@ -463,7 +471,7 @@ class Batch:
 
     invoices: list[list]
     series: list[tuple[int, str]]  # (seller id, series) of each invoice
-    lines: list[tuple[tuple, ...]]
+    lines: list[tuple[LineRow, ...]]
     registers: list[list[RegisterRow]]
     notices: list[tuple[int, str, str, str, str]] | None  # customer id and 4 texts
     stale: list[int]  # drafts never issued, replaced by these invoices

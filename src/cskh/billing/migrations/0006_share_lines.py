@@ -8,7 +8,7 @@ from django.db import migrations
 
 from cskh.billing.invoices import pricing_digest
 
-LINE = (  # invoices.LINE_COLUMNS without the pricing
+LINE = (  # the line's columns but its pricing, as they are at this migration
     'position', 'segment_start', 'segment_end', 'segment_days', 'tariff', 'tier', 'lower',
     'upper', 'width', 'band', 'flat_tier', 'kwh', 'price', 'amount',
 )
