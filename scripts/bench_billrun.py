@@ -13,23 +13,26 @@ day of last month), every customer read on the month's last day.
 
 Then the bill run itself, as `manage.py bill_run --unit EVN --date …` does it
 (`cskh.billing.billrun.run_bills` over the whole population): read the period's
-readings (one aggregate), price every customer with the engine, find or write the
-pricings (the priced lines, once per distinct bill), write the invoices with their
-reading rows, number them, and queue a BILL notice for each (Notice + NoticeCustomer
-rows and one push job per chunk). Before each run the previous run's invoices,
-pricings, notices and jobs are deleted. Reports invoices/s, rows
-written and where the time went, to var/bench/billrun.md:
+usage (from the monthly rollups: the period is a calendar month), price every
+customer with the engine, find or write the pricings (the priced lines, once per
+distinct bill), write the invoices with their reading rows, number them, and queue a
+BILL notice for each (Notice + NoticeCustomer rows and one push job per chunk).
+Before each run the previous run's invoices, pricings, notices and jobs are deleted.
+Reports invoices/s, rows written and where the time went, to var/bench/billrun.md:
 
-- CPU seconds of this process (Python, both threads) and of the PostgreSQL backends
+- CPU seconds of this process (Python, all threads) and of the PostgreSQL backends
   of the benchmark's database (sampled from /proc every 0.2 s: the bill run's own
-  connection and the writer's);
+  connection and the two writers');
 - wall seconds by step, timed around the bill run's own functions: in the main
   thread the chunks (reading their meters and readings, pricing, preparing the rows)
-  and the waits for the writer; in the writer each table's COPY and the commits
-  (where the deferred foreign keys are checked).
+  and the waits for the writers; in the writers each table's COPY, the commits
+  (where the deferred foreign keys are checked) and the waits for the previous
+  chunk's commit (summed over both writer threads).
 
-`--chunk N` changes the customers per chunk; `--profile` runs cProfile (both threads'
-functions show, the writer's under `_write_chunk`) and keeps it in var/bench/billrun.prof."""
+`--chunk N` changes the customers per chunk; `--unit CODE` bills one unit's route
+instead of EVN's (the population gives each branch every 11th meter: a route whose
+meters are scattered); `--profile` runs cProfile (every thread's functions show, the
+writers' under `_write_chunk`) and keeps it in var/bench/billrun.prof."""
 
 import argparse
 import cProfile
@@ -101,9 +104,9 @@ class Steps:
 
 
 @contextmanager
-def timed_steps(steps: Steps, writer_profiler: cProfile.Profile | None):
+def timed_steps(steps: Steps, writer_profilers: dict[int, cProfile.Profile] | None):
     """Time the bill run's steps by wrapping its functions for the duration (and
-    profile the writer's thread with `writer_profiler`)."""
+    profile each writer thread into `writer_profilers`, by thread id)."""
     import psycopg
 
     patches = [
@@ -119,9 +122,18 @@ def timed_steps(steps: Steps, writer_profiler: cProfile.Profile | None):
     saved = [(owner, name, getattr(owner, name)) for owner, name, _label in patches]
     for owner, name, label in patches:
         setattr(owner, name, steps.wrap(label, getattr(owner, name)))
-    if writer_profiler:
-        timed_write = billrun._write_chunk
-        billrun._write_chunk = lambda *args: writer_profiler.runcall(timed_write, *args)
+    timed_write = billrun._write_chunk
+
+    def write_chunk(*args):
+        *others, turn = args
+        if turn is not None:
+            turn = steps.wrap("writer: wait for the previous chunk's commit", turn)
+        if writer_profilers is None:
+            return timed_write(*others, turn)
+        profiler = writer_profilers.setdefault(threading.get_ident(), cProfile.Profile())
+        return profiler.runcall(timed_write, *others, turn)
+
+    billrun._write_chunk = write_chunk
     try:
         yield
     finally:
@@ -180,23 +192,23 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bill(day: date, profile: bool, log, chunk: int = billrun.CHUNK) -> dict:
+def bill(day: date, profile: bool, log, chunk: int = billrun.CHUNK, unit: str = "") -> dict:
     common.sql(CLEAN)
     common.sql("VACUUM ANALYZE billing_invoice")
     common.sql("CHECKPOINT")
-    evn = Unit.objects.get(parent__isnull=True)
-    customers = billrun.route(evn, day).count()
+    billed = Unit.objects.get(code=unit) if unit else Unit.objects.get(parent__isnull=True)
+    customers = billrun.route(billed, day).count()
     profiler = cProfile.Profile() if profile else None
     steps = Steps()
     database = connection.settings_dict["NAME"]
     load = os.getloadavg()[0]
-    writer_profiler = cProfile.Profile() if profile else None
-    with BackendCpu(database) as backends, timed_steps(steps, writer_profiler):
+    writer_profilers: dict[int, cProfile.Profile] | None = {} if profile else None
+    with BackendCpu(database) as backends, timed_steps(steps, writer_profilers):
         started, cpu = time.perf_counter(), common.busy_cpu_seconds()
         own = common.own_cpu_seconds()
         if profiler:
             profiler.enable()
-        summary = billrun.run_bills(unit=evn, reading_date=day, now=timezone.now(), chunk=chunk)
+        summary = billrun.run_bills(unit=billed, reading_date=day, now=timezone.now(), chunk=chunk)
         if profiler:
             profiler.disable()
         seconds, busy = time.perf_counter() - started, common.busy_cpu_seconds() - cpu
@@ -237,7 +249,7 @@ def bill(day: date, profile: bool, log, chunk: int = billrun.CHUNK) -> dict:
         log(f"  {spent:7.2f} s  {name}")
     if profiler:
         stats = pstats.Stats(profiler)
-        if writer_profiler.getstats():
+        for writer_profiler in writer_profilers.values():
             stats.add(writer_profiler)
         stats.sort_stats("tottime").print_stats(30)
         stats.dump_stats(common.VAR / "billrun.prof")  # for pstats: callers, callees
@@ -252,6 +264,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="cProfile the bill run")
     parser.add_argument("--chunk", type=int, default=billrun.CHUNK, help="customers per chunk")
+    parser.add_argument(
+        "--unit", default="", help="bill one unit's route (its meters scattered), not EVN's"
+    )
     args = parser.parse_args()
     day = args.date or last_month_end()
     lines = []
@@ -262,9 +277,9 @@ def main() -> None:
 
     if args.load:
         load(args.customers, day, log)
-    results = [bill(day, args.profile, log, args.chunk) for _ in range(args.runs)]
+    results = [bill(day, args.profile, log, args.chunk, args.unit) for _ in range(args.runs)]
     report = [
-        f"# Bill run, {args.customers:,} customers, reading day {day}",
+        f"# Bill run, {args.customers:,} customers, reading day {day}, unit {args.unit or 'EVN'}",
         "",
         common.machine(),
         "",

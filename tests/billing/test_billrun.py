@@ -10,8 +10,16 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from cskh.billing import billrun, invoices
-from cskh.billing.models import BillRun, Invoice, InvoiceLine, Pricing, SkippedCustomer
+from cskh.billing.models import (
+    BillRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceRegister,
+    Pricing,
+    SkippedCustomer,
+)
 from cskh.customers.models import Meter
+from cskh.metering import rollups
 from cskh.metering.models import Reading
 from cskh.notifications.models import Notice
 from tests import factories
@@ -29,6 +37,12 @@ def household(kwh_per_day=10, first=date(2025, 3, 31), days=62, **fields):
     meter = data.meter_of(customer)
     data.load(data.days(meter, first, (days, kwh_per_day)))
     return customer
+
+
+def reread(meter, day, *, wh):
+    """A day's reading corrected, its month's rollup with it (as an import does)."""
+    Reading.objects.filter(meter=meter, reading_date=day).update(wh=wh)
+    rollups.rebuild({meter.pk})
 
 
 def run(unit, day=APRIL_END, **kwargs):
@@ -89,7 +103,7 @@ def test_a_rerun_creates_nothing_and_a_changed_reading_adjusts(units):
     assert Invoice.objects.count() == 1 and Notice.objects.count() == 1
     first = Invoice.objects.get()
     meter = data.meter_of(customer)
-    Reading.objects.filter(meter=meter, reading_date=date(2025, 4, 20)).update(wh=30_000)
+    reread(meter, date(2025, 4, 20), wh=30_000)
     adjusted = run(units["PE01"])
     assert adjusted.run.adjusted == 1
     adjustment = Invoice.objects.get(kind=Invoice.Kind.ADJUSTMENT)
@@ -181,20 +195,60 @@ def test_only_the_route_of_the_day_is_billed(units):
     assert Invoice.objects.count() == 1
 
 
+def test_a_route_read_mid_month_is_billed_from_its_days(units):
+    household(reading_day=15, first=date(2025, 3, 15), days=40)
+    summary = run(units["PE01"], date(2025, 4, 15))
+    assert summary.run.issued == 1 and Invoice.objects.get().kwh == 310  # 16/03…15/04
+
+
+def test_a_calendar_month_is_read_from_the_rollups_as_from_the_days(units):
+    """A route read on the month's last day is billed from the monthly rollups; they
+    give what the days give, whichever days are missing or whichever meter replaced."""
+    household()
+    household(first=date(2025, 4, 1), days=30)  # not read on 31/03
+    household(days=30)  # not read on 30/04
+    household(first=date(2025, 3, 1), days=20)  # read in March only
+    business = factories.customer(purpose="BUSINESS", voltage="LT_6KV")
+    tou = data.meter_of(business)
+    tou.registers = Meter.Registers.TOU
+    tou.save()
+    data.load(
+        *(
+            data.days(tou, date(2025, 3, 31), (31, kwh), register=register)
+            for register, kwh in (("BT", 10), ("CD", 3), ("TD", 2))
+        )
+    )
+    old = data.meter_of(factories.customer())
+    new = data.replace_meter(old, on=date(2025, 4, 11), number="NEW0001", multiplier=40)
+    data.load(
+        data.days(old, date(2025, 3, 31), (11, 10)),
+        data.days(new, date(2025, 4, 11), (20, 12), index_kwh=0),
+    )
+    meters = sorted(Meter.objects.values_list("pk", flat=True))
+    start = date(2025, 3, 31)
+    assert billrun.is_calendar_month(start, APRIL_END)
+    assert not billrun.is_calendar_month(date(2025, 3, 15), date(2025, 4, 15))
+    columns = ("meter_id", "register", "period_wh", "old_index", "new_index")
+    from_days = sorted(billrun._day_usage(meters, start, APRIL_END).values_list(*columns))
+    assert len({row[0] for row in from_days}) == 6
+    assert sorted(billrun._month_usage(meters, start, APRIL_END).values_list(*columns)) == from_days
+    summary = run(units["PE01"])
+    assert summary.run.issued == 2  # the business's prices begin on 10/05/2025
+    assert summary.problems == {"NO_READING": 2, "NO_PREVIOUS": 1, "NO_TARIFF": 1}
+
+
 def test_a_second_correction_adjusts_against_what_was_billed_so_far(units):
     customer = household()
     run(units["PE01"])
     meter = data.meter_of(customer)
     for wh in (30_000, 45_000):  # the 20th re-read twice: +20 kWh, then +15 more
-        Reading.objects.filter(meter=meter, reading_date=date(2025, 4, 20)).update(wh=wh)
+        reread(meter, date(2025, 4, 20), wh=wh)
         run(units["PE01"])
     adjustments = Invoice.objects.filter(kind=Invoice.Kind.ADJUSTMENT).order_by("pk")
     assert [adjustment.kwh for adjustment in adjustments] == [20, 15]
     rows = list(Invoice.objects.filter(customer=customer))
     fresh = household(kwh_per_day=10)
-    Reading.objects.filter(meter=data.meter_of(fresh), reading_date=date(2025, 4, 20)).update(
-        wh=45_000
-    )
+    reread(data.meter_of(fresh), date(2025, 4, 20), wh=45_000)
     run(units["PE01"])
     billed_once = Invoice.objects.get(customer=fresh)
     assert sum(row.total for row in rows) == billed_once.total
@@ -225,6 +279,35 @@ def test_customers_priced_alike_share_their_lines(units, monkeypatch):
     household(kwh_per_day=10, unit_code="PD0100")
     run(units["PD01"])  # another run finds the pricing on file
     assert Pricing.objects.count() == 2 and InvoiceLine.objects.count() == 9
+
+
+@pytest.mark.django_db(transaction=True)  # the chunks are written by two threads
+def test_a_chunk_that_fails_takes_the_chunk_after_it_along(units, monkeypatch):
+    """Chunks commit in order: when chunk 2 fails, chunk 3, whose notices and reading
+    rows may already be written, rolls back with it, and the run resumes after chunk 1
+    with numbers and notices as if nothing had happened."""
+    factories.tariffs_on_file()
+    customers = [household() for _ in range(4)]
+    real = invoices.store
+
+    def failing(batch, **kwargs):
+        if batch.invoices[0][0] == customers[1].pk:
+            raise RuntimeError("the disk is full")
+        return real(batch, **kwargs)
+
+    monkeypatch.setattr(invoices, "store", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        run(units["PE01"], chunk=1)
+    stopped = BillRun.objects.get()
+    assert stopped.status == BillRun.Status.RUNNING and stopped.cursor == customers[0].pk
+    assert Invoice.objects.count() == Notice.objects.count() == 1
+    assert InvoiceRegister.objects.count() == 1
+    monkeypatch.setattr(invoices, "store", real)
+    resumed = run(units["PE01"], chunk=1)
+    assert (resumed.run.pk, resumed.run.issued) == (stopped.pk, 4)
+    numbered = Invoice.objects.order_by("customer_id").values_list("customer_id", "number")
+    assert list(numbered) == [(customer.pk, n) for n, customer in enumerate(customers, 1)]
+    assert Notice.objects.count() == InvoiceRegister.objects.count() == 4
 
 
 def test_a_pricing_written_meanwhile_by_another_run_is_used_as_it_is(units, monkeypatch):

@@ -5,11 +5,12 @@ for the period from the previous reading day to that day, priced by the engine.
   register (so meter replacements, multiplier changes and rollovers are already in it),
   with the indexes of the two reading days for the reading table. Customers are billed
   in chunks, read as rows (not models) with their meters and one aggregate of those
-  meters' readings.
+  meters' readings; for a period that is one calendar month, the monthly rollups
+  instead of the days.
 - The engine prices each distinct input once per run (group, voltage, households, kWh
   per band): customers with the same kWh share the bill, its lines are built once.
-- A chunk is written (COPY on PostgreSQL, see cskh.core.bulk) while the next one is
-  read and priced: see _Writer.
+- A chunk is written (COPY on PostgreSQL, see cskh.core.bulk) while the next one's
+  first rows are written and the one after is read and priced: see _Writer.
 - Idempotent per customer and period: a customer already billed with the same kWh and
   amounts gets nothing new; changed readings give an adjustment invoice (or replace a
   draft never issued). Resumable: each chunk commits with the run's cursor.
@@ -19,7 +20,7 @@ for the period from the previous reading day to that day, priced by the engine.
 
 import calendar
 import gc
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,14 +30,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cskh.billing import engine, invoices, tariffs
 from cskh.billing.models import TOU_GROUPS, BillRun, CustomerGroup, Invoice, SkippedCustomer
 from cskh.core import bulk
 from cskh.customers.models import Customer, Meter, Unit
-from cskh.metering.models import Reading, StartIndex
+from cskh.metering.models import MonthlyUsage, Reading, StartIndex
 
 CHUNK = 10_000
 WH_PER_KWH = 1000
@@ -108,8 +109,8 @@ def _usage(
 ) -> dict[int, tuple[str | None, list[Register]]]:
     """What each customer used over (start, end] register by register, or why it
     cannot be billed (a customer without a meter in service is not in the result):
-    the chunk's meters in service during the period, and one aggregate of their
-    readings of the days start…end."""
+    the chunk's meters in service during the period, and their readings (one query
+    for the chunk)."""
     ids = {customer.id for customer in customers}
     meters = [
         meter
@@ -125,20 +126,7 @@ def _usage(
     ]
     if not meters:
         return {}
-    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    readings: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for meter_id, register, wh, old, new in (
-        Reading.objects.filter(_meter_filter(sorted(meter[1] for meter in meters)))
-        .filter(reading_date__in=days)
-        .values("meter_id", "register")
-        .annotate(
-            period_wh=Sum("wh", filter=Q(reading_date__gt=start)),
-            old_index=Max("index_wh", filter=Q(reading_date=start)),
-            new_index=Max("index_wh", filter=Q(reading_date=end)),
-        )
-        .values_list("meter_id", "register", "period_wh", "old_index", "new_index")
-    ):
-        readings[meter_id][register] = (int(wh or 0), old, new)
+    readings = _readings(sorted(meter[1] for meter in meters), start, end)
     start_indexes = {}
     installed = [meter[1] for meter in meters if meter[4] > start]
     if installed:
@@ -173,6 +161,67 @@ def _usage(
         if not entry[1] and entry[0] is None:
             entry[0] = NO_READING
     return {customer_id: tuple(entry) for customer_id, entry in result.items()}
+
+
+def is_calendar_month(start: date, end: date) -> bool:
+    """Whether the period (start, end] is one calendar month: a route read on the
+    month's last day."""
+    last_day = calendar.monthrange(end.year, end.month)[1]
+    return end.day == last_day and start == end.replace(day=1) - timedelta(days=1)
+
+
+# What the meters used, register by register: (Wh of the period, old index Wh, new index
+# Wh), an index None when the meter was not read that day.
+Readings = dict[int, dict[str, tuple[int, int | None, int | None]]]
+
+
+def _readings(meter_ids: list[int], start: date, end: date) -> Readings:
+    """What the meters used over (start, end]: one aggregate of their daily readings of
+    the days start…end, or of their monthly rollups when the period is a calendar month."""
+    usage = _month_usage if is_calendar_month(start, end) else _day_usage
+    readings: Readings = defaultdict(dict)
+    for meter_id, register, wh, old, new in usage(meter_ids, start, end).values_list(
+        "meter_id", "register", "period_wh", "old_index", "new_index"
+    ):
+        readings[meter_id][register] = (int(wh or 0), old, new)
+    return readings
+
+
+def _day_usage(meter_ids: list[int], start: date, end: date) -> QuerySet:
+    """Per meter and register: the energy of the days after `start` up to `end`, and the
+    indexes of both days."""
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return (
+        Reading.objects.filter(_meter_filter(meter_ids), reading_date__in=days)
+        .values("meter_id", "register")
+        .annotate(
+            period_wh=Sum("wh", filter=Q(reading_date__gt=start)),
+            old_index=Max("index_wh", filter=Q(reading_date=start)),
+            new_index=Max("index_wh", filter=Q(reading_date=end)),
+        )
+    )
+
+
+def _month_usage(meter_ids: list[int], start: date, end: date) -> QuerySet:
+    """The same for a calendar month from the monthly rollups, two rows a register
+    instead of a row a day: the month's energy, its last index if that was read on `end`,
+    and the month before's if read on `start`, its last day (a register read in the
+    month before but not on its last day, nor this month, is not in the days either).
+    The import writes the rollups in the transaction that writes the days, so both
+    give the same (tests/billing/test_billrun.py compares them)."""
+    month = end.replace(day=1)
+    return (
+        MonthlyUsage.objects.filter(
+            _meter_filter(meter_ids),
+            Q(month=month) | Q(month=start.replace(day=1), last_date=start),
+        )
+        .values("meter_id", "register")
+        .annotate(
+            period_wh=Max("wh", filter=Q(month=month)),
+            old_index=Max("last_index_wh", filter=Q(last_date=start)),
+            new_index=Max("last_index_wh", filter=Q(last_date=end)),
+        )
+    )
 
 
 def _last_index(meter_id: int, register: str, end: date) -> int | None:
@@ -312,42 +361,55 @@ def run_bills(
 
 
 class _Writer:
-    """Writes the chunks one after the other, each in its own transaction. On PostgreSQL
-    outside a transaction it writes from a thread on a connection of its own, so that
-    the next chunk is read and priced while PostgreSQL takes in the previous one (Python
-    and PostgreSQL each keep a core busy); otherwise, and inside a transaction (whose
-    rows another connection could not see), in line."""
+    """Writes the chunks in order, each in its own transaction. On PostgreSQL outside a
+    transaction it writes from two threads with a connection each, which take the
+    chunks in turn: while one numbers, writes and commits chunk k, the other writes
+    chunk k+1's notices and reading rows, then waits for chunk k's commit before its
+    own numbers (`turn` of invoices.store), and the main thread reads and prices chunk
+    k+2. So the chunks commit in order (the run's cursor stays true) and a chunk whose
+    predecessor failed fails too. Otherwise, and inside a transaction (whose rows
+    another connection could not see), it writes in line."""
+
+    THREADS = 2
 
     def __init__(self):
-        self._pool = None
-        self._pending: Future | None = None
+        self._pools: list[ThreadPoolExecutor] = []
+        self._pending: deque[Future] = deque()
+        self._handed = 0
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="billrun")
+            self._pools = [
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"billrun-{n}")
+                for n in range(self.THREADS)
+            ]
 
     def __call__(self, function, *args) -> None:
-        if self._pool is None:
-            function(*args)
+        """Write a chunk: `function(*args, turn)`, `turn` None or a callable that waits
+        for the previous chunk's commit (and raises its error)."""
+        if not self._pools:
+            function(*args, None)
             return
-        self.wait()
-        self._pending = self._pool.submit(function, *args)
+        if len(self._pending) == len(self._pools):
+            self._pending.popleft().result()  # the oldest chunk, whose thread is next
+        turn = self._pending[-1].result if self._pending else None
+        pool = self._pools[self._handed % len(self._pools)]
+        self._handed += 1
+        self._pending.append(pool.submit(function, *args, turn))
 
     def wait(self) -> None:
-        """Until the chunk being written is committed (its error raised here)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+        """Until every chunk handed over is committed (the first error raised here)."""
+        while self._pending:
+            self._pending.popleft().result()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._pool is None:
-            return
         try:
             self.wait()
         finally:
-            self._pool.submit(lambda: connection.close()).result()  # the thread's own
-            self._pool.shutdown()
+            for pool in self._pools:  # after the chunk it may still be writing
+                pool.submit(lambda: connection.close()).result()  # the thread's own
+                pool.shutdown()
 
 
 @contextmanager
@@ -413,12 +475,13 @@ def _bill_chunk(run, batch, start, end, pricing, pricings, now, announce, writer
 
 
 @transaction.atomic
-def _write_chunk(run, ids, batch, skipped, unchanged, now, pricings) -> None:
-    """The chunk's invoices and skipped customers, with the run's counts and cursor."""
+def _write_chunk(run, ids, batch, skipped, unchanged, now, pricings, turn) -> None:
+    """The chunk's invoices and skipped customers, with the run's counts and cursor
+    (which change after `turn`: see _Writer)."""
+    written = invoices.store(batch, now=now, pricings=pricings, turn=turn)
     if run.skipped:  # only a run that has skipped customers has rows to replace
         SkippedCustomer.objects.filter(bill_run=run, customer_id__in=ids).delete()
     bulk.insert(SkippedCustomer, ("bill_run_id", "customer_id", "reason"), skipped, ids=False)
-    written = invoices.store(batch, now=now, pricings=pricings)
     run.customers += len(ids)
     run.issued += written[Invoice.Kind.NORMAL.value]
     run.adjusted += written[Invoice.Kind.ADJUSTMENT.value]

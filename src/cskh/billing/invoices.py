@@ -542,23 +542,32 @@ def prepare(drafts: list[Draft], *, run, draft: bool, announce: bool = True) -> 
 
 
 @transaction.atomic
-def store(batch: Batch, *, now: datetime, pricings: Pricings) -> Counter:
-    """Write a prepared batch: number the invoices to issue (a block per series under a
-    row lock), insert everything and tell the customers. Returns how many invoices of
-    each kind were written."""
-    if batch.stale:
-        Invoice.objects.filter(pk__in=batch.stale).delete()
+def store(
+    batch: Batch, *, now: datetime, pricings: Pricings, turn: Callable[[], None] | None = None
+) -> Counter:
+    """Write a prepared batch: the notices and the reading rows first, under invoice ids
+    taken ahead, then `turn()` if given, then the rest: drafts replaced, pricings, the numbers of
+    the invoices to issue (a block per series under a row lock) and the invoices.
+    Returns how many invoices of each kind were written.
+
+    What comes before `turn()` meets no other writer's rows, and on PostgreSQL the
+    notices' foreign keys are checked there rather than at commit: a bill run writing
+    two chunks at once waits in `turn()` for the previous chunk's commit, so that chunks
+    take their numbers and commit in order while the next one's first rows are written
+    (billrun._Writer)."""
     rows = batch.invoices
-    if not rows:
-        return Counter()
-    for row, pricing_id in zip(rows, pricings.ids(batch.lines), strict=True):
-        row[PRICING_COLUMN] = pricing_id
-    if batch.issue:
-        numbers = _take_numbers(batch.series)
-        codes = _lookup_codes(len(rows))
-        for row, number, code in zip(rows, numbers, codes, strict=True):
-            row[16:20] = _status_of(row[14]), number, code, now
-    ids = bulk.insert(Invoice, INVOICE_COLUMNS, rows)
+    ids = bulk.new_ids(Invoice, len(rows)) if rows else []
+    if batch.notices is not None and rows:
+        link = _Notices.links()
+        _tell(
+            [
+                (customer_id, link(invoice_id), *texts)
+                for invoice_id, (customer_id, *texts) in zip(ids, batch.notices, strict=True)
+            ],
+            now=now,
+        )
+        if connection.vendor == "postgresql":
+            connection.check_constraints()  # the notices' keys, while the previous chunk commits
     bulk.insert(
         InvoiceRegister,
         REGISTER_COLUMNS,
@@ -569,15 +578,25 @@ def store(batch: Batch, *, now: datetime, pricings: Pricings) -> Counter:
         ),
         ids=False,
     )
-    if batch.notices is not None:
-        link = _Notices.links()
-        _tell(
-            [
-                (customer_id, link(invoice_id), *texts)
-                for invoice_id, (customer_id, *texts) in zip(ids, batch.notices, strict=True)
-            ],
-            now=now,
-        )
+    if turn is not None:
+        turn()
+    if batch.stale:
+        Invoice.objects.filter(pk__in=batch.stale).delete()
+    if not rows:
+        return Counter()
+    for row, pricing_id in zip(rows, pricings.ids(batch.lines), strict=True):
+        row[PRICING_COLUMN] = pricing_id
+    if batch.issue:
+        numbers = _take_numbers(batch.series)
+        codes = _lookup_codes(len(rows))
+        for row, number, code in zip(rows, numbers, codes, strict=True):
+            row[16:20] = _status_of(row[14]), number, code, now
+    bulk.insert(
+        Invoice,
+        ("id", *INVOICE_COLUMNS),
+        ((invoice_id, *row) for invoice_id, row in zip(ids, rows, strict=True)),
+        ids=False,
+    )
     return Counter(row[2] for row in rows)
 
 

@@ -393,13 +393,14 @@ class Invoice(models.Model):
         verbose_name=_("issued by"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NORMAL)
-    adjusts = models.ForeignKey(
+    adjusts = models.ForeignKey(  # invoice_adjusts, partial: most invoices adjust none
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="adjustments",
         verbose_name=_("adjusts invoice"),
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     # invoice_run_status begins with it
@@ -452,6 +453,9 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["customer", "-period_end"], name="invoice_customer_period"),
             models.Index(fields=["bill_run", "status"], name="invoice_run_status"),
+            models.Index(
+                fields=["adjusts"], condition=Q(adjusts__isnull=False), name="invoice_adjusts"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -6,12 +6,13 @@ thousands of rows (a bill run's invoices, their lines and notices).
 give them: their default, and the current time for `auto_now` / `auto_now_add`. No
 `save()`, no signals. On PostgreSQL the ids are taken from the table's sequence in one
 statement and the rows sent by binary COPY (no model instance, no SQL text per row);
-on other databases (SQLite) it is `bulk_create`.
+on other databases (SQLite) it is `bulk_create`. `new_ids` takes ids ahead, for rows
+that other rows point at before they are written.
 """
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 
@@ -30,6 +31,33 @@ def insert(model, columns: Sequence[str], rows: Iterable[tuple], *, ids: bool = 
         model(**dict(zip(columns, row, strict=True))) for row in rows
     )
     return [instance.pk for instance in created] if ids else []
+
+
+def new_ids(model, count: int) -> list[int]:
+    """`count` new primary keys of `model`, increasing, for rows written later in the
+    same transaction with the key as one of their columns (`insert(model, ("id", …),
+    …, ids=False)`). PostgreSQL takes them from the table's sequence, so no other
+    transaction gets them; on SQLite they follow the largest key ever given, and the
+    transaction (begun IMMEDIATE, settings.py) holds the database's write lock."""
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq)"
+                " SELECT nextval(s.seq) FROM s CROSS JOIN generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        if not connection.in_atomic_block:
+            raise transaction.TransactionManagementError("new_ids needs a transaction")
+        quoted = connection.ops.quote_name
+        cursor.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"  # noqa: S608 - the model's table
+            f" coalesce((SELECT max({quoted(pk)}) FROM {quoted(table)}), 0))",
+            [table],
+        )
+        last = cursor.fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
 
 
 def _others(model, columns: Sequence[str]) -> list[tuple]:
@@ -61,16 +89,10 @@ def _copy(model, columns: Sequence[str], rows: Iterable[tuple], *, ids: bool) ->
     others = _others(model, columns)
     fields += [field for field, _value in others]
     tail = tuple(value for _field, value in others)
-    keys: list[int] = []
+    keys = new_ids(model, len(rows)) if ids else []
+    if ids:
+        fields.insert(0, meta.pk)
     with connection.cursor() as cursor:
-        if ids:  # the sequence's next len(rows) values, in one statement
-            cursor.execute(
-                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq)"
-                " SELECT nextval(s.seq) FROM s CROSS JOIN generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
-            )
-            keys = sorted(row[0] for row in cursor.fetchall())
-            fields.insert(0, meta.pk)
         names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         table = connection.ops.quote_name(meta.db_table)
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
