@@ -546,9 +546,9 @@ def store(
     batch: Batch, *, now: datetime, pricings: Pricings, turn: Callable[[], None] | None = None
 ) -> Counter:
     """Write a prepared batch: the notices and the reading rows first, under invoice ids
-    taken ahead, then `turn()` if given, then the rest: drafts replaced, pricings, the numbers of
-    the invoices to issue (a block per series under a row lock) and the invoices.
-    Returns how many invoices of each kind were written.
+    taken ahead, then `turn()` if given, then the rest: drafts replaced, pricings, the
+    numbers of the invoices to issue (a block per series under a row lock) and the
+    invoices. Returns how many invoices of each kind were written.
 
     What comes before `turn()` meets no other writer's rows, and on PostgreSQL the
     notices' foreign keys are checked there rather than at commit: a bill run writing

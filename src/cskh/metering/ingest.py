@@ -125,7 +125,7 @@ def import_readings(
             if first is not None:
                 partitions.ensure(max(first, date(2000, 1, 1)), min(last, today))
             with transaction.atomic():
-                dialect.lock(cursor, lock_scope(unit))
+                lock_imports(unit)
                 dialect.room(cursor)
                 batch = ImportBatch.objects.create(
                     channel=channel,
@@ -140,6 +140,13 @@ def import_readings(
         finally:
             _drop_temp_tables(cursor)
     return Result(batch=batch, rejections=rejections)
+
+
+def lock_imports(unit: Unit | None) -> None:
+    """Hold off, until the transaction ends, the imports that could write the readings
+    of `unit`'s meters (None: every import), as an import holds off the others."""
+    with connection.cursor() as cursor:
+        _Dialect.of(connection).lock(cursor, lock_scope(unit))
 
 
 def lock_scope(unit: Unit | None) -> str:

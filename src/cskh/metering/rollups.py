@@ -8,7 +8,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from cskh.customers.models import Unit
+from cskh.metering import ingest
 from cskh.metering.models import MonthlyUsage, Quality, Reading
+
+COLUMNS = ("wh", "days", "estimated_days", "first_date", "last_date", "last_index_wh")
 
 
 def computed(meter_ids) -> list[MonthlyUsage]:
@@ -53,10 +57,31 @@ def computed(meter_ids) -> list[MonthlyUsage]:
     return rows
 
 
-def rebuild(meter_ids) -> int:
-    """Replace the rollups of these meters by the computed ones; return how many."""
+def differing(meter_ids) -> set[int]:
+    """The meters among `meter_ids` whose stored rollups are not the computed ones (a
+    month missing, extra or with another value)."""
+    expected = {
+        (row.meter_id, row.month, row.register): tuple(getattr(row, name) for name in COLUMNS)
+        for row in computed(meter_ids)
+    }
+    stored = {
+        (meter_id, month, register): tuple(values)
+        for meter_id, month, register, *values in MonthlyUsage.objects.filter(
+            meter_id__in=meter_ids
+        ).values_list("meter_id", "month", "register", *COLUMNS)
+    }
+    return {
+        key[0] for key in expected.keys() | stored.keys() if expected.get(key) != stored.get(key)
+    }
+
+
+def rebuild(meter_ids, *, scope: Unit | None = None) -> int:
+    """Replace the rollups of these meters by the computed ones; return how many. The
+    imports of `scope` (a unit whose subtree holds the meters; None: every unit) wait
+    meanwhile, so that none writes these meters' days between the two."""
     meter_ids = list(meter_ids)
     with transaction.atomic():
+        ingest.lock_imports(scope)
         rows = computed(meter_ids)
         MonthlyUsage.objects.filter(meter_id__in=meter_ids).delete()
         MonthlyUsage.objects.bulk_create(rows, batch_size=2000)
