@@ -1,6 +1,8 @@
 """The bulk insert path: ids taken ahead for rows written later."""
 
 import pytest
+from django.db import connection
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from cskh.core import bulk
@@ -32,3 +34,11 @@ def test_ids_taken_ahead_follow_every_id_given_even_a_deleted_one():
         == keys
     )
     assert batch().pk > keys[-1]  # the table's own numbering goes on after them
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_ahead_on_sqlite_need_the_transaction_that_writes_them():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's sequence gives them to no one else, transaction or not")
+    with pytest.raises(TransactionManagementError):
+        bulk.new_ids(ImportBatch, 1)
